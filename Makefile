@@ -1,0 +1,39 @@
+# `make run`: set up .venv, build the graph from data/corpus/, serve the API on :8000.
+# `make test`: set up .venv with the test extras and run the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test build serve install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+install: $(STAMP)
+
+build: $(STAMP)
+	$(BIN)/actorgraph build
+
+serve: $(STAMP)
+	$(BIN)/actorgraph serve --host $(HOST) --port $(PORT)
+
+run: build serve
+
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,55 @@
+"""``graph.json``: the JSON dump of ONTOLOGY.md, and its schema (``graph.schema.json``).
+
+The dump is deterministic (sorted nodes, edges and evidence; no timestamps), so two builds of
+the same corpus give byte-identical files and a diff shows what a change did.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .model import Graph
+
+
+class GraphJsonError(ValueError):
+    """A graph.json that does not follow the schema; the message says where."""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    return json.loads(resources.files("actorgraph.graph").joinpath("graph.schema.json").read_text("utf-8"))
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise :class:`GraphJsonError` naming the first place where ``data`` breaks the schema,
+    or an edge names a node that is not there."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise GraphJsonError(f"graph.json at {where}: {error.message}")
+    ids = {node["id"] for node in data["nodes"]}
+    for index, edge in enumerate(data["edges"]):
+        for end in ("source", "target"):
+            if edge[end] not in ids:
+                raise GraphJsonError(f"graph.json at edges/{index}/{end}: unknown node {edge[end]!r}")
+
+
+def dumps(graph: Graph) -> str:
+    return json.dumps(graph.to_json(), ensure_ascii=False, indent=1) + "\n"
+
+
+def write_json(graph: Graph, path: Path) -> None:
+    Path(path).write_text(dumps(graph), encoding="utf-8")
+
+
+def read_json(path: Path) -> Graph:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    validate(data)
+    return Graph.from_json(data)

@@ -1,0 +1,149 @@
+"""The graph as RDF (rdflib): the project's vocabulary plus the standard terms where they fit.
+
+- entities: ``ag:<Type>`` and W3C ORG / schema.org / SKOS classes; ``skos:prefLabel`` (the
+  canonical name, German) and ``skos:altLabel`` (aliases); ``ag:id`` is the graph.json id;
+- relations: the direct triple ``s ag:TYPE o`` (and ``org:subOrganizationOf`` /
+  ``org:memberOf`` for PART_OF / MEMBER_OF), plus one n-ary node per relation, an
+  ``rdf:Statement`` with ``rdf:subject/predicate/object``, ``ag:context``, ``ag:since``,
+  ``ag:date`` and its ``ag:evidence`` nodes (``prov:wasDerivedFrom`` the document,
+  ``ag:sentence``, ``ag:start``, ``ag:end``). This one reification is used everywhere.
+- documents: ``foaf:Document`` with Dublin Core terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from rdflib import RDF, XSD, Graph as RDFGraph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDFS, SKOS
+
+from .model import Entity, Graph, Relation
+from .ontology import EntityType, RelationType
+
+AG = Namespace("https://actorgraph.org/ns#")
+ID = Namespace("https://actorgraph.org/id/")
+DOC = Namespace("https://actorgraph.org/doc/")
+SCHEMA = Namespace("https://schema.org/")
+
+STANDARD_CLASSES: dict[EntityType, tuple[URIRef, ...]] = {
+    EntityType.AGENCY: (ORG.Organization, SCHEMA.GovernmentOrganization),
+    EntityType.GOVERNMENT: (ORG.Organization, SCHEMA.GovernmentOrganization),
+    EntityType.COMMITTEE: (ORG.Organization,),
+    EntityType.INTERNATIONAL_ORGANIZATION: (ORG.FormalOrganization, SCHEMA.Organization),
+    EntityType.MISSION: (ORG.Organization,),
+    EntityType.ORGANIZATION: (ORG.Organization, SCHEMA.Organization),
+    EntityType.AGREEMENT: (SCHEMA.Legislation,),
+    EntityType.PROJECT: (SCHEMA.Project,),
+    EntityType.EVENT: (SCHEMA.Event,),
+    EntityType.COUNTRY: (SCHEMA.Country,),
+    EntityType.REGION: (SCHEMA.AdministrativeArea,),
+    EntityType.CITY: (SCHEMA.City,),
+    EntityType.COMPETENCE: (SKOS.Concept,),
+    EntityType.PERSON: (FOAF.Person, SCHEMA.Person),
+}
+STANDARD_PROPERTIES: dict[RelationType, URIRef] = {
+    RelationType.PART_OF: ORG.subOrganizationOf,
+    RelationType.MEMBER_OF: ORG.memberOf,
+}
+
+
+def entity_uri(entity_id: str) -> URIRef:
+    return ID[entity_id]
+
+
+def document_uri(doc_id: str) -> URIRef:
+    return DOC[doc_id.replace(" ", "%20")]
+
+
+def relation_uri(relation: Relation) -> URIRef:
+    digest = hashlib.sha1("|".join(relation.key).encode("utf-8")).hexdigest()[:16]
+    return ID[f"relation/{digest}"]
+
+
+def time_literal(value: str) -> Literal:
+    """``1999`` → xsd:gYear, ``2021-02`` → xsd:gYearMonth, ``1992-06-01`` → xsd:date."""
+    datatype = {4: XSD.gYear, 7: XSD.gYearMonth}.get(len(value), XSD.date)
+    return Literal(value, datatype=datatype)
+
+
+def _add_entity(rdf: RDFGraph, entity: Entity) -> None:
+    node = entity_uri(entity.id)
+    rdf.add((node, RDF.type, AG[entity.type.value]))
+    for cls in STANDARD_CLASSES[entity.type]:
+        rdf.add((node, RDF.type, cls))
+    rdf.add((node, AG.id, Literal(entity.id)))
+    rdf.add((node, SKOS.prefLabel, Literal(entity.name, lang="de")))
+    for alias in sorted(entity.aliases):
+        rdf.add((node, SKOS.altLabel, Literal(alias)))
+    for key, value in sorted(entity.attributes.items()):
+        rdf.add((node, AG[key], Literal(value)))
+
+
+def _add_relation(rdf: RDFGraph, relation: Relation) -> None:
+    source, target = entity_uri(relation.source), entity_uri(relation.target)
+    predicate = AG[relation.type.value]
+    rdf.add((source, predicate, target))
+    if relation.type in STANDARD_PROPERTIES:
+        rdf.add((source, STANDARD_PROPERTIES[relation.type], target))
+    node = relation_uri(relation)
+    rdf.add((node, RDF.type, RDF.Statement))
+    rdf.add((node, RDF.type, AG.Relation))
+    rdf.add((node, RDF.subject, source))
+    rdf.add((node, RDF.predicate, predicate))
+    rdf.add((node, RDF.object, target))
+    if relation.context:
+        rdf.add((node, AG.context, Literal(relation.context)))
+    if relation.since:
+        rdf.add((node, AG.since, time_literal(relation.since)))
+    if relation.date:
+        rdf.add((node, AG.date, time_literal(relation.date)))
+    for evidence in relation.evidence:
+        digest = hashlib.sha1(f"{relation.key}|{evidence.doc}|{evidence.start}|{evidence.end}".encode()).hexdigest()[:16]
+        ev = ID[f"evidence/{digest}"]
+        rdf.add((node, AG.evidence, ev))
+        rdf.add((ev, RDF.type, AG.Evidence))
+        rdf.add((ev, RDF.type, PROV.Entity))
+        rdf.add((ev, PROV.wasDerivedFrom, document_uri(evidence.doc)))
+        rdf.add((ev, AG.sentence, Literal(evidence.sentence)))
+        rdf.add((ev, AG.start, Literal(evidence.start, datatype=XSD.integer)))
+        rdf.add((ev, AG.end, Literal(evidence.end, datatype=XSD.integer)))
+        if evidence.context:
+            rdf.add((ev, AG.context, Literal(evidence.context)))
+        if evidence.extractor:
+            rdf.add((ev, AG.extractor, Literal(evidence.extractor)))
+
+
+def to_rdf(graph: Graph) -> RDFGraph:
+    """An rdflib graph holding everything in ``graph``."""
+    rdf = RDFGraph()
+    for prefix, namespace in (("ag", AG), ("id", ID), ("doc", DOC), ("org", ORG), ("schema", SCHEMA),
+                              ("skos", SKOS), ("prov", PROV), ("dcterms", DCTERMS), ("foaf", FOAF),
+                              ("rdfs", RDFS)):
+        rdf.bind(prefix, namespace)
+    for entity in graph.sorted_entities():
+        _add_entity(rdf, entity)
+    for relation in graph.sorted_relations():
+        _add_relation(rdf, relation)
+    for doc_id in sorted(graph.documents):
+        document = graph.documents[doc_id]
+        node = document_uri(doc_id)
+        rdf.add((node, RDF.type, FOAF.Document))
+        rdf.add((node, DCTERMS.identifier, Literal(doc_id)))
+        if document.title:
+            rdf.add((node, DCTERMS.title, Literal(document.title)))
+        rdf.add((node, DCTERMS.format, Literal(document.media_type)))
+        if document.sha256:
+            rdf.add((node, AG.sha256, Literal(document.sha256)))
+        if document.extractor:
+            rdf.add((node, AG.extractor, Literal(document.extractor)))
+    return rdf
+
+
+def write_rdf(graph: Graph, folder: Path) -> RDFGraph:
+    """Write ``graph.ttl`` and ``graph.jsonld`` into ``folder``; returns the rdflib graph."""
+    rdf = to_rdf(graph)
+    rdf.serialize(destination=str(Path(folder) / "graph.ttl"), format="turtle", encoding="utf-8")
+    rdf.serialize(destination=str(Path(folder) / "graph.jsonld"), format="json-ld", encoding="utf-8",
+                  auto_compact=True)
+    return rdf

@@ -1,0 +1,131 @@
+"""The gazetteer: known actors, places and competences with their names in several languages.
+
+Entries come from the ``data/gazetteer_*.tsv`` files (one entry a line: id, type, name,
+``|``-separated aliases, ``key=value;…`` attributes) and, for countries, from pycountry's
+ISO 3166-1 list with German, English, French and Dutch names. Extra files can be passed in
+(``--gazetteer FILE`` on the command line) so users add their own actors without code.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from ..graph.ontology import EntityType
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    id: str
+    type: EntityType
+    name: str
+    aliases: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    def attribute(self, key: str) -> str | None:
+        return dict(self.attributes).get(key)
+
+
+class GazetteerError(ValueError):
+    """A gazetteer file with a malformed line; the message names file and line."""
+
+
+def parse_gazetteer(text: str, source: str = "<gazetteer>") -> list[GazetteerEntry]:
+    """Parse one TSV gazetteer file."""
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = line.split("\t")
+        if len(columns) < 3:
+            raise GazetteerError(f"{source}:{number}: expected id, type, name[, aliases[, attributes]] separated by tabs")
+        columns += [""] * (5 - len(columns))
+        entry_id, type_name, name, aliases, attributes = (c.strip() for c in columns[:5])
+        try:
+            entry_type = EntityType(type_name)
+        except ValueError:
+            raise GazetteerError(f"{source}:{number}: unknown entity type {type_name!r}") from None
+        if not entry_id.startswith(entry_type.id_prefix + "/"):
+            raise GazetteerError(f"{source}:{number}: id {entry_id!r} must start with {entry_type.id_prefix}/")
+        pairs = []
+        for item in filter(None, (a.strip() for a in attributes.split(";"))):
+            key, _, value = item.partition("=")
+            pairs.append((key.strip(), value.strip()))
+        entries.append(GazetteerEntry(entry_id, entry_type, name,
+                                      tuple(a.strip() for a in aliases.split("|") if a.strip()),
+                                      tuple(pairs)))
+    return entries
+
+
+def country_entries() -> list[GazetteerEntry]:
+    """Every ISO 3166-1 country, named in German, with English, French and Dutch aliases."""
+    import pycountry
+
+    translations = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+                    for lang in ("de", "fr", "nl")}
+    entries = []
+    for country in pycountry.countries:
+        english = [country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)]
+        german = translations["de"].gettext(country.name)
+        aliases = {n for n in english if n}
+        aliases |= {translations[lang].gettext(country.name) for lang in ("fr", "nl")}
+        official = getattr(country, "official_name", None)
+        if official:
+            aliases.add(translations["de"].gettext(official))
+        # "Korea, Republik" is a catalogue form, not how a text names a country.
+        aliases = {a for a in aliases if "," not in a and a != german}
+        entries.append(GazetteerEntry(f"country/{country.alpha_2.lower()}", EntityType.COUNTRY, german,
+                                      tuple(sorted(aliases)), (("iso_code", country.alpha_2),)))
+    return entries
+
+
+class Gazetteer:
+    """All entries, by id. Several entries may share a name (the German and the Flemish
+    "Auswärtiges Amt"); the mention finder asks the document's context to choose."""
+
+    def __init__(self, entries: Iterable[GazetteerEntry]) -> None:
+        self.entries: dict[str, GazetteerEntry] = {}
+        for entry in entries:
+            if entry.id in self.entries:
+                previous = self.entries[entry.id]
+                # a later file may add names to an earlier entry (user files extend the bundled ones)
+                entry = GazetteerEntry(entry.id, previous.type, previous.name,
+                                       tuple(dict.fromkeys(previous.aliases + entry.names)),
+                                       previous.attributes + entry.attributes)
+            self.entries[entry.id] = entry
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __contains__(self, entry_id: str) -> bool:
+        return entry_id in self.entries
+
+    def get(self, entry_id: str) -> GazetteerEntry | None:
+        return self.entries.get(entry_id)
+
+
+def bundled_entries() -> list[GazetteerEntry]:
+    folder = resources.files("actorgraph.ingest").joinpath("data")
+    entries = country_entries()
+    for item in sorted(folder.iterdir(), key=lambda p: p.name):
+        if item.name.startswith("gazetteer_") and item.name.endswith(".tsv"):
+            entries += parse_gazetteer(item.read_text("utf-8"), item.name)
+    return entries
+
+
+@lru_cache(maxsize=8)
+def load_gazetteer(extra_files: tuple[str, ...] = ()) -> Gazetteer:
+    """The bundled gazetteer plus the user's files (later files extend or add entries)."""
+    entries = bundled_entries()
+    for name in extra_files:
+        path = Path(name)
+        entries += parse_gazetteer(path.read_text("utf-8"), str(path))
+    return Gazetteer(entries)

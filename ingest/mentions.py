@@ -1,0 +1,349 @@
+"""Finding mentions of entities in a document and resolving each to one entity.
+
+Components, run in order over one spaCy ``Doc`` (blank German tokenizer, each token's
+``norm_`` set to :func:`~actorgraph.ingest.german.stem`):
+
+1. ``gazetteer``: a PhraseMatcher over stems finds known names in any case form;
+2. ``acronym definitions``: "Long Name (ACR)" and "ACR (Long Name)" define new entities or
+   add aliases to known ones; the long form's head noun gives the type (``data/heads.tsv``);
+3. ``local aliases``: later uses of a defined acronym or long form in the same document;
+4. ``disambiguation``: where a name fits several entries, the one whose jurisdiction the
+   document speaks of most wins (the Flemish and the German "Auswärtiges Amt").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from ..graph.ontology import EntityType
+from .gazetteer import Gazetteer, GazetteerEntry
+from .german import find_head, is_acronym, nominative, stem
+
+_QUOTES = set("„“”\"»«‚‘’'")
+_STOP_PUNCT = set(",.;:!?()[]{}•–—/")
+_PRONOUNS = {"sie", "er", "es", "diese", "dieser", "dieses", "ihr", "ihm", "ihre", "seine"}
+
+
+@lru_cache(maxsize=1)
+def connectors() -> frozenset[str]:
+    data = resources.files("actorgraph.ingest").joinpath("data/connectors.txt").read_text("utf-8")
+    return frozenset(l.strip() for l in data.splitlines() if l.strip() and not l.startswith("#"))
+
+
+@dataclass
+class Mention:
+    """A stretch of the text that names an entity (``text[start:end]``), resolved to one."""
+
+    start: int
+    end: int
+    text: str
+    entity_id: str
+    type: EntityType
+    name: str
+    aliases: set[str] = field(default_factory=set)
+    canonical: bool = False  # the name comes from the gazetteer
+    token_start: int = 0
+    token_end: int = 0
+
+
+@dataclass
+class Candidate:
+    """What a matched name may refer to, before disambiguation."""
+
+    entries: list[GazetteerEntry]
+
+
+class MentionFinder:
+    """Holds the tokenizer and the gazetteer matcher; built once per process and reused."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.nlp = spacy.blank("de")
+        self.nlp.max_length = 100_000_000
+        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        self.entries_by_key: dict[str, list[GazetteerEntry]] = {}
+        self.surface_forms: dict[str, set[str]] = {}
+        patterns: dict[str, list[Doc]] = {}
+        for entry in gazetteer.entries.values():
+            for name in self._variants(entry):
+                doc = self.tokenize(name)
+                key = " ".join(t.norm_ for t in doc)
+                if not key:
+                    continue
+                bucket = self.entries_by_key.setdefault(key, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+                if len(doc) == 1:
+                    self.surface_forms.setdefault(key, set()).add(name.lower())
+                patterns.setdefault(key, []).append(doc)
+        for key, docs in patterns.items():
+            self.matcher.add(key, docs)
+
+    @staticmethod
+    def _variants(entry: GazetteerEntry) -> list[str]:
+        names = list(entry.names)
+        # "Nato", "Osze": acronyms of four or more letters are also written as words
+        names += [n.capitalize() for n in entry.names if is_acronym(n) and len(n) >= 4 and n.isalpha()]
+        return list(dict.fromkeys(names))
+
+    def tokenize(self, text: str) -> Doc:
+        doc = self.nlp.make_doc(text)
+        for token in doc:
+            token.norm_ = stem(token.text)
+        return doc
+
+    def lookup(self, words: list[str]) -> list[GazetteerEntry]:
+        """Gazetteer entries whose name has these words, in any case form."""
+        key = " ".join(stem(w) for w in words)
+        return self.entries_by_key.get(key, [])
+
+    # -- the components -------------------------------------------------------------------
+
+    def find(self, doc: Doc) -> list[Mention]:
+        """All mentions in the document, non-overlapping, in text order."""
+        candidates: dict[tuple[int, int], list[GazetteerEntry]] = {}
+        spans: list[Span] = []
+        for match_id, start, end in self.matcher(doc):
+            key = self.nlp.vocab.strings[match_id]
+            if end - start == 1 and not self._accept_single_token(doc[start], key):
+                continue
+            spans.append(doc[start:end])
+            candidates[(start, end)] = self.entries_by_key[key]
+
+        definitions = self._acronym_definitions(doc, candidates)
+        local = self._local_alias_spans(doc, definitions)
+        for span, entity in local:
+            spans.append(span)
+            candidates.setdefault((span.start, span.end), [entity])
+
+        chosen = filter_spans(spans)
+        context = self._jurisdiction_context(doc, chosen, candidates)
+        mentions = []
+        for span in chosen:
+            entries = candidates[(span.start, span.end)]
+            entry = self._choose(entries, context)
+            mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
+                                    set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
+                                    span.start, span.end))
+        return mentions
+
+    def _accept_single_token(self, token, key: str) -> bool:
+        """One-word names must be written as the name or its genitive ("Belgiens"), so that
+        "Berliner Mauer" does not mention the city Berlin."""
+        text = token.text
+        if is_acronym(key):
+            return True
+        if not text[:1].isupper():
+            return False
+        lower = text.lower()
+        forms = self.surface_forms.get(key, set())
+        return any(lower in (f, f + "s", f + "es", f + "n", f + "en") for f in forms)
+
+    def _acronym_definitions(self, doc: Doc, candidates: dict) -> list[tuple[list[str], str, GazetteerEntry]]:
+        """"Long Name (ACR)" and "ACR (Long Name)": (long-form words, acronym, entity) each."""
+        found = []
+        for index, token in enumerate(doc):
+            if token.text != "(" or index + 2 >= len(doc):
+                continue
+            close = next((j for j in range(index + 1, min(index + 14, len(doc))) if doc[j].text.startswith(")")), None)
+            if close is None:
+                continue
+            inside = doc[index + 1:close]
+            if len(inside) == 1 and _acronym_like(inside[0].text):
+                long_tokens = self._long_form_before(doc, index, inside[0].text)
+                acronym = inside[0].text
+            elif index >= 1 and _acronym_like(doc[index - 1].text) and len(inside) >= 2 and inside[0].text[:1].isupper():
+                long_tokens = [t.text for t in inside if t.text not in _QUOTES]
+                acronym = doc[index - 1].text
+            else:
+                continue
+            while long_tokens and not (long_tokens[0][:1].isupper() or long_tokens[0][:1].isdigit()):
+                long_tokens = long_tokens[1:]  # "die zusammengesetzte ICC": the name starts capitalised
+            if not long_tokens:
+                continue
+            entity = self._define(long_tokens, acronym)
+            if entity is not None:
+                found.append((long_tokens, acronym, entity))
+        return found
+
+    def _long_form_before(self, doc: Doc, paren: int, acronym: str) -> list[str]:
+        """The words of the name the acronym in parentheses abbreviates."""
+        window: list[int] = []
+        index = paren - 1
+        while index >= 0 and len(window) < 12:
+            text = doc[index].text
+            if text in _QUOTES:
+                index -= 1
+                continue
+            if text in _STOP_PUNCT or doc[index].is_space:
+                break
+            lower = text.lower()
+            if not (text[:1].isupper() or text[:1].isdigit() or text == "&" or lower in connectors()
+                    or _adjective_like(text)):
+                break
+            window.insert(0, index)
+            index -= 1
+        heads = [i for i in window if find_head(doc[i].text)]
+        aligned = [i for i in heads if _aligns(acronym, [doc[j].text for j in window if j >= self._pre_head(doc, i, window)])]
+        if aligned:
+            head = aligned[-1]
+        elif heads:
+            head = heads[0]
+        else:
+            # No known head: the run of capitalised words before the parenthesis.
+            run = []
+            for i in reversed(window):
+                if doc[i].text[:1].isupper() or doc[i].text == "&":
+                    run.insert(0, i)
+                elif doc[i].text.lower() in connectors() and run and i - 1 in window and doc[i - 1].text[:1].isupper():
+                    run.insert(0, i)
+                else:
+                    break
+            return [doc[i].text for i in run if doc[i].text not in _QUOTES]
+        start = self._pre_head(doc, head, window)
+        return [doc[i].text for i in window if i >= start and doc[i].text not in _QUOTES]
+
+    @staticmethod
+    def _pre_head(doc: Doc, head: int, window: list[int]) -> int:
+        """Where the name starts: the head and the modifiers right before it, not an article."""
+        start = head
+        while start - 1 in window:
+            text = doc[start - 1].text
+            if text.lower() in connectors():
+                break
+            if _adjective_like(text) or is_acronym(text) or (text[:1].isupper() and not find_head(text)):
+                start -= 1
+                continue
+            break
+        return start
+
+    def _define(self, long_tokens: list[str], acronym: str) -> GazetteerEntry | None:
+        """The entity an acronym definition names: a known one, or a new one typed by its head."""
+        for words in (long_tokens, [acronym]):
+            known = self.lookup(words)
+            if known:
+                entry = known[0]
+                return GazetteerEntry(entry.id, entry.type, entry.name,
+                                      tuple(dict.fromkeys(entry.aliases + (acronym, " ".join(long_tokens)))),
+                                      entry.attributes)
+        name = nominative(long_tokens)
+        head = next((find_head(w) for w in long_tokens if find_head(w)), None)
+        if head is None:
+            return None
+        entity_type = head[0].type
+        from ..graph.model import make_entity_id
+
+        aliases = tuple(dict.fromkeys(a for a in (acronym, " ".join(long_tokens)) if a != name))
+        return GazetteerEntry(make_entity_id(entity_type, name), entity_type, name, aliases)
+
+    def _local_alias_spans(self, doc: Doc, definitions) -> list[tuple[Span, GazetteerEntry]]:
+        """Every use in this document of a defined acronym or long form."""
+        if not definitions:
+            return []
+        matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
+        by_key: dict[str, GazetteerEntry] = {}
+        for long_tokens, acronym, entity in definitions:
+            for name in (" ".join(long_tokens), acronym, entity.name):
+                pattern = self.tokenize(name)
+                key = " ".join(t.norm_ for t in pattern)
+                by_key.setdefault(key, entity)
+                matcher.add(key, [pattern])
+        found = []
+        for match_id, start, end in matcher(doc):
+            key = self.nlp.vocab.strings[match_id]
+            found.append((doc[start:end], by_key[key]))
+        return found
+
+    def _jurisdiction_context(self, doc: Doc, spans: list[Span], candidates) -> Counter:
+        """How often the document names each place (and the places of the bodies it names
+        unambiguously): the context that picks among same-named bodies."""
+        context: Counter = Counter()
+        for span in spans:
+            entries = candidates[(span.start, span.end)]
+            if len(entries) != 1:
+                continue
+            entry = entries[0]
+            if entry.type.is_place:
+                context[entry.id] += 2
+            jurisdiction = entry.attribute("jurisdiction")
+            if jurisdiction:
+                context[jurisdiction] += 1
+        # adjectives of nationality ("deutschen", "flämische") count for their country or region
+        for token in doc:
+            place = _ADJECTIVE_PLACES.get(token.norm_)
+            if place:
+                context[place] += 1
+        return context
+
+    def _choose(self, entries: list[GazetteerEntry], context: Counter) -> GazetteerEntry:
+        if len(entries) == 1:
+            return entries[0]
+
+        def score(entry: GazetteerEntry) -> tuple[int, str]:
+            jurisdiction = entry.attribute("jurisdiction") or ""
+            parent = self.gazetteer.get(jurisdiction)
+            outer = parent.attribute("jurisdiction") if parent else None
+            return (context[jurisdiction] * 2 + (context[outer] if outer else 0), entry.id)
+
+        return max(entries, key=score)
+
+
+# Nationality and regional adjectives, by stem, to the place they point to.
+_ADJECTIVE_PLACES = {
+    stem(word): place
+    for place, words in {
+        "country/de": ["deutsche", "deutschen", "Bundes"],
+        "country/be": ["belgische", "belgischen"],
+        "region/flandern": ["flämische", "flämischen", "Flanders"],
+        "region/thueringen": ["Thüringer"],
+        "city/berlin": ["Berliner"],
+        "country/iq": ["irakische", "irakischen"],
+        "country/fr": ["französische", "französischen"],
+        "country/nl": ["niederländische", "niederländischen"],
+        "country/at": ["österreichische", "österreichischen"],
+    }.items()
+    for word in words
+}
+
+
+def _acronym_like(text: str) -> bool:
+    """ACR, BMVg, ThürBKG, KRITIS-Strategie: short, no spaces, two or more capitals."""
+    if len(text) > 20 or len(text) < 2 or not text[:1].isupper():
+        return False
+    return sum(c.isupper() for c in text) >= 2 and not text.isdigit()
+
+
+def _adjective_like(text: str) -> bool:
+    lower = text.lower()
+    return lower.endswith(("e", "en", "er", "es", "em")) and not find_head(text) and len(text) > 3
+
+
+def _aligns(acronym: str, words: list[str]) -> bool:
+    """Schwartz–Hearst: the acronym's letters occur in order in the long form, the first at a
+    word start. ``_aligns("ICC", ["International", "Crisis", "Management", "Cell"])`` is True."""
+    letters = [c.lower() for c in acronym if c.isalnum()]
+    long_form = " ".join(words).lower()
+    s, l = len(letters) - 1, len(long_form) - 1
+    while s >= 0:
+        char = letters[s]
+        while l >= 0 and (long_form[l] != char or (s == 0 and l > 0 and long_form[l - 1].isalnum())):
+            l -= 1
+        if l < 0:
+            return False
+        s -= 1
+        l -= 1
+    return True
+
+
+def sentence_starts_with_pronoun(text: str) -> bool:
+    first = re.match(r"\W*(\w+)", text)
+    return bool(first and first.group(1).lower() in _PRONOUNS)

@@ -1,0 +1,195 @@
+"""Documents → fragments → graph.
+
+:func:`extract` is a pure function of one document: it returns that document's
+:class:`~actorgraph.graph.model.Fragment` (entities, relations, evidence) and touches
+nothing else, so documents can be extracted in parallel (:func:`extract_all` uses a process
+pool with ``workers > 1``) and a changed document replaces only its own fragment.
+
+Extractors are pluggable: anything with ``name``, ``version`` and
+``extract(document) -> Fragment`` can add candidates (a trained spaCy pipeline, an LLM
+client); :class:`RuleExtractor` is the deterministic default.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Protocol
+
+from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
+from ..graph.outputs import SkippedFile
+from .gazetteer import load_gazetteer
+from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
+from .mentions import Mention, MentionFinder
+from .relations import RelationFinder
+from .text import split_sentences
+
+EXTRACTOR_NAME = "actorgraph-rules"
+EXTRACTOR_VERSION = "0.1.0"
+
+
+class Extractor(Protocol):
+    """What the pipeline needs of an extractor."""
+
+    name: str
+    version: str
+
+    def extract(self, document: Document) -> Fragment: ...
+
+
+class RuleExtractor:
+    """Gazetteer, acronym definitions and German cue frames; no trained model needed."""
+
+    name = EXTRACTOR_NAME
+    version = EXTRACTOR_VERSION
+
+    def __init__(self, gazetteer_files: tuple[str, ...] = ()) -> None:
+        self.mention_finder = MentionFinder(load_gazetteer(tuple(gazetteer_files)))
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}/{self.version}"
+
+    def mentions(self, document: Document) -> list[Mention]:
+        return self.mention_finder.find(self.mention_finder.tokenize(document.text))
+
+    def extract(self, document: Document) -> Fragment:
+        mentions = self.mentions(document)
+        segments = split_sentences(document.text)
+        entities: dict[str, Entity] = {}
+        for mention in mentions:
+            entity = Entity.create(mention.type, mention.name, id=mention.entity_id,
+                                   aliases=mention.aliases, attributes=_attributes(self, mention),
+                                   canonical=mention.canonical)
+            if entity.id in entities:
+                entities[entity.id].absorb(entity)
+            else:
+                entities[entity.id] = entity
+        found = RelationFinder(document.id, document.text, self.label).find(segments, mentions)
+        relations: dict[tuple[str, str, str], Relation] = {}
+        for item in found:
+            relation = Relation.create(item.type, item.source, item.target, [item.evidence])
+            if relation.key in relations:
+                relations[relation.key].absorb(relation)
+            else:
+                relations[relation.key] = relation
+        stamped = Document(document.id, document.text, document.title, document.media_type,
+                           document.sha256, self.label)
+        return Fragment(stamped, sorted(entities.values(), key=lambda e: e.id),
+                        [relations[k] for k in sorted(relations)])
+
+
+def _attributes(extractor: RuleExtractor, mention: Mention) -> dict[str, str]:
+    entry = extractor.mention_finder.gazetteer.get(mention.entity_id)
+    return dict(entry.attributes) if entry else {}
+
+
+@dataclass
+class BuildResult:
+    graph: Graph
+    skipped: list[SkippedFile] = field(default_factory=list)
+    documents: int = 0
+
+
+def discover(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Every file under the input folders (or the input files themselves) with its document id:
+    the path relative to its input folder. Hidden files and folders are left out."""
+    found: list[tuple[Path, str]] = []
+    seen_ids: set[str] = set()
+    for root in inputs:
+        root = Path(root)
+        if root.is_file():
+            candidates = [(root, root.name)]
+        elif root.is_dir():
+            candidates = [(p, p.relative_to(root).as_posix()) for p in sorted(root.rglob("*"))
+                          if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+        else:
+            raise FileNotFoundError(f"input {root} does not exist")
+        for path, doc_id in candidates:
+            if doc_id in seen_ids:  # the same name under two input folders
+                doc_id = f"{root.name}/{doc_id}"
+            seen_ids.add(doc_id)
+            found.append((path, doc_id))
+    return found
+
+
+_WORKER_EXTRACTOR: RuleExtractor | None = None
+
+
+def _worker_init(gazetteer_files: tuple[str, ...]) -> None:
+    global _WORKER_EXTRACTOR
+    _WORKER_EXTRACTOR = RuleExtractor(gazetteer_files)
+
+
+def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
+    path, doc_id = item
+    assert _WORKER_EXTRACTOR is not None
+    try:
+        return _WORKER_EXTRACTOR.extract(load_document(path, doc_id))
+    except UnreadableDocument as exc:
+        return SkippedFile(str(path), str(exc))
+
+
+def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+                progress: Callable[[str], None] | None = None) -> Iterator[Fragment | SkippedFile]:
+    """Extract every file, in order of completion, reporting each to ``progress``."""
+    if workers <= 1:
+        _worker_init(gazetteer_files)
+        results: Iterable[Fragment | SkippedFile] = map(_extract_path, files)
+        pool = None
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(gazetteer_files,))
+        chunk = max(1, min(64, len(files) // (workers * 8) or 1))
+        results = pool.map(_extract_path, files, chunksize=chunk)
+    try:
+        for (path, _doc_id), result in zip(files, results):
+            if progress:
+                progress(str(path))
+            yield result
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+def build_graph(inputs: Iterable[Path], *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+                progress: Callable[[str], None] | None = None,
+                on_total: Callable[[int], None] | None = None) -> BuildResult:
+    """Read every document under ``inputs`` and merge their fragments into one graph.
+    Unreadable documents are collected in ``skipped`` with their reason; they stop nothing."""
+    files = discover(inputs)
+    if on_total:
+        on_total(len(files))
+    fragments: list[Fragment] = []
+    skipped: list[SkippedFile] = []
+    for result in extract_all(files, workers=workers, gazetteer_files=gazetteer_files, progress=progress):
+        if isinstance(result, SkippedFile):
+            skipped.append(result)
+        else:
+            fragments.append(result)
+    return BuildResult(merge_fragments(fragments), skipped, len(fragments))
+
+
+def default_workers() -> int:
+    return max(1, min(4, (os.cpu_count() or 1)))
+
+
+__all__ = ["build", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
+           "build_graph", "discover", "extract_all", "SUPPORTED_SUFFIXES"]
+
+
+def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+          progress: Callable[[str], None] | None = None,
+          on_total: Callable[[int], None] | None = None) -> BuildResult:
+    """Build the graph from ``inputs`` and write every output into ``out`` (atomically).
+
+    Nothing is written when no document could be read: the previous build stays as it was.
+    """
+    from ..graph.outputs import write_outputs
+
+    result = build_graph(inputs, workers=workers, gazetteer_files=gazetteer_files, progress=progress,
+                         on_total=on_total)
+    if result.documents:
+        write_outputs(result.graph, out, result.skipped)
+    return result

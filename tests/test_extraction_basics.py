@@ -1,0 +1,67 @@
+"""What the corpus graph must get right whatever the rules: one node per body across its
+names, two nodes for two bodies with one name, evidence that points at the text, and times."""
+
+from __future__ import annotations
+
+import re
+
+from helpers import CORPUS
+
+
+def _node(graph_data, node_id):
+    return next(n for n in graph_data["nodes"] if n["id"] == node_id)
+
+
+def test_nccn_its_acronym_and_its_genitive_are_one_node(graph_data):
+    holders = [n for n in graph_data["nodes"]
+               if {"NCCN", "Nationalen Krisenzentrums"} & ({n["name"]} | set(n["aliases"]))
+               or n["name"] == "Nationales Krisenzentrum"]
+    assert len(holders) == 1
+    (nccn,) = holders
+    assert nccn["name"] == "Nationales Krisenzentrum"
+    assert {"NCCN", "Nationalen Krisenzentrums"} <= set(nccn["aliases"])
+    assert nccn["type"] == "Agency"
+
+
+def test_the_flemish_and_the_german_foreign_office_are_two_nodes(graph_data):
+    offices = [n for n in graph_data["nodes"] if "Auswärtiges Amt" in {n["name"], *n["aliases"]}]
+    assert len(offices) == 2
+    docs_by_node = {}
+    for edge in graph_data["edges"]:
+        for end in ("source", "target"):
+            docs_by_node.setdefault(edge[end], set()).update(e["doc"] for e in edge["evidence"])
+    flemish = next(n for n in offices if n.get("jurisdiction") == "region/flandern")
+    german = next(n for n in offices if n.get("jurisdiction") == "country/de")
+    assert flemish["id"] != german["id"]
+    assert docs_by_node.get(flemish["id"]) == {"001_f6219eca8eabd05e.txt"}
+
+
+def test_every_evidence_is_the_exact_slice_of_its_document(graph_data):
+    texts = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
+    count = 0
+    for edge in graph_data["edges"]:
+        assert edge["evidence"], edge
+        for evidence in edge["evidence"]:
+            assert texts[evidence["doc"]][evidence["start"]:evidence["end"]] == evidence["sentence"]
+            count += 1
+    assert count >= len(graph_data["edges"])
+
+
+_TIME = re.compile(r"\b(?:seit|am|im|vom)\b[^.]{0,20}\b(1[89]|20)\d{2}\b|\b(?:seit|im Jahr)\s+(1[89]|20)\d{2}\b")
+
+
+def test_relations_from_sentences_that_state_a_time_carry_it(graph_data):
+    stated = 0
+    for edge in graph_data["edges"]:
+        for evidence in edge["evidence"]:
+            if _TIME.search(evidence["sentence"]):
+                stated += 1
+                assert edge.get("since") or edge.get("date"), (edge["type"], evidence["sentence"])
+    assert stated >= 3
+
+
+def test_crisis_context_is_marked(graph_data):
+    crisis = [e for e in graph_data["edges"] if e.get("context") == "crisis"]
+    assert crisis, "the corpus speaks of crises; some relations must carry the context"
+    for edge in crisis:
+        assert any(e.get("context") == "crisis" for e in edge["evidence"])
