@@ -31,6 +31,7 @@ def is_acronym(word: str) -> bool:
     return len(word) >= 2 and len(letters) >= 1 and all(c.isupper() for c in letters) and sum(c.isupper() for c in word) >= 2
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A crude German stem: lower case with inflectional endings stripped, acronyms kept as they are.
 

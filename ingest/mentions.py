@@ -20,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 import spacy
+from spacy.attrs import NORM
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -27,6 +28,7 @@ from spacy.util import filter_spans
 from ..graph.ontology import EntityType
 from .gazetteer import Gazetteer, GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
+from .tokenizer import GermanTokenizer
 
 _QUOTES = set("„“”\"»«‚‘’'")
 _STOP_PUNCT = set(",.;:!?()[]{}•–—/")
@@ -68,7 +70,13 @@ class MentionFinder:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.nlp = spacy.blank("de")
+        self.nlp.tokenizer = GermanTokenizer(self.nlp.vocab)
         self.nlp.max_length = 100_000_000
+        # The stem is a lexeme attribute: spaCy computes it once per word type, not per token.
+        self.nlp.vocab.lex_attr_getters[NORM] = stem
+        for lexeme in self.nlp.vocab:
+            lexeme.norm_ = stem(lexeme.orth_)
+        self._patterns: dict[str, Doc] = {}
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.entries_by_key: dict[str, list[GazetteerEntry]] = {}
         self.surface_forms: dict[str, set[str]] = {}
@@ -96,9 +104,14 @@ class MentionFinder:
         return list(dict.fromkeys(names))
 
     def tokenize(self, text: str) -> Doc:
-        doc = self.nlp.make_doc(text)
-        for token in doc:
-            token.norm_ = stem(token.text)
+        """Tokens of ``text``; each token's ``norm_`` is its :func:`stem`."""
+        return self.nlp.make_doc(text)
+
+    def pattern(self, name: str) -> Doc:
+        """A name tokenised for a PhraseMatcher, cached: the same names recur in every document."""
+        doc = self._patterns.get(name)
+        if doc is None:
+            doc = self._patterns[name] = self.tokenize(name)
         return doc
 
     def lookup(self, words: list[str]) -> list[GazetteerEntry]:
@@ -108,8 +121,10 @@ class MentionFinder:
 
     # -- the components -------------------------------------------------------------------
 
-    def find(self, doc: Doc) -> list[Mention]:
-        """All mentions in the document, non-overlapping, in text order."""
+    def find(self, doc: Doc, text: str | None = None) -> list[Mention]:
+        """All mentions in the document, non-overlapping, in text order (``text`` is
+        ``doc.text``, passed when the caller has it, as rebuilding it costs)."""
+        text = doc.text if text is None else text
         candidates: dict[tuple[int, int], list[GazetteerEntry]] = {}
         spans: list[Span] = []
         for match_id, start, end in self.matcher(doc):
@@ -119,7 +134,7 @@ class MentionFinder:
             spans.append(doc[start:end])
             candidates[(start, end)] = self.entries_by_key[key]
 
-        definitions = self._acronym_definitions(doc, candidates)
+        definitions = self._acronym_definitions(doc, text)
         local = self._local_alias_spans(doc, definitions)
         for span, entity in local:
             spans.append(span)
@@ -148,11 +163,17 @@ class MentionFinder:
         forms = self.surface_forms.get(key, set())
         return any(lower in (f, f + "s", f + "es", f + "n", f + "en") for f in forms)
 
-    def _acronym_definitions(self, doc: Doc, candidates: dict) -> list[tuple[list[str], str, GazetteerEntry]]:
+    def _acronym_definitions(self, doc: Doc, text: str) -> list[tuple[list[str], str, GazetteerEntry]]:
         """"Long Name (ACR)" and "ACR (Long Name)": (long-form words, acronym, entity) each."""
         found = []
-        for index, token in enumerate(doc):
-            if token.text != "(" or index + 2 >= len(doc):
+        position = text.find("(")
+        while position != -1:
+            token = doc.char_span(position, position + 1)
+            position = text.find("(", position + 1)
+            if token is None:
+                continue
+            index = token.start
+            if index + 2 >= len(doc):
                 continue
             close = next((j for j in range(index + 1, min(index + 14, len(doc))) if doc[j].text.startswith(")")), None)
             if close is None:
@@ -253,7 +274,7 @@ class MentionFinder:
         by_key: dict[str, GazetteerEntry] = {}
         for long_tokens, acronym, entity in definitions:
             for name in (" ".join(long_tokens), acronym, entity.name):
-                pattern = self.tokenize(name)
+                pattern = self.pattern(name)
                 key = " ".join(t.norm_ for t in pattern)
                 by_key.setdefault(key, entity)
                 matcher.add(key, [pattern])
@@ -278,10 +299,10 @@ class MentionFinder:
             if jurisdiction:
                 context[jurisdiction] += 1
         # adjectives of nationality ("deutschen", "flämische") count for their country or region
-        for token in doc:
-            place = _ADJECTIVE_PLACES.get(token.norm_)
-            if place:
-                context[place] += 1
+        norms = doc.count_by(NORM)
+        for norm_hash, place in _adjective_place_hashes(self.nlp.vocab.strings).items():
+            if norm_hash in norms:
+                context[place] += norms[norm_hash]
         return context
 
     def _choose(self, entries: list[GazetteerEntry], context: Counter) -> GazetteerEntry:
@@ -313,6 +334,10 @@ _ADJECTIVE_PLACES = {
     }.items()
     for word in words
 }
+
+
+def _adjective_place_hashes(strings) -> dict[int, str]:
+    return {strings.add(norm): place for norm, place in _ADJECTIVE_PLACES.items()}
 
 
 def _acronym_like(text: str) -> bool:

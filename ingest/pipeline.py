@@ -53,7 +53,7 @@ class RuleExtractor:
         return f"{self.name}/{self.version}"
 
     def mentions(self, document: Document) -> list[Mention]:
-        return self.mention_finder.find(self.mention_finder.tokenize(document.text))
+        return self.mention_finder.find(self.mention_finder.tokenize(document.text), document.text)
 
     def extract(self, document: Document) -> Fragment:
         mentions = self.mentions(document)

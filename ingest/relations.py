@@ -58,6 +58,12 @@ def cues() -> tuple[Cue, ...]:
     return tuple(rules)
 
 
+@lru_cache(maxsize=1)
+def any_cue() -> re.Pattern:
+    """All cues in one pattern: most sentences have none, and one search tells."""
+    return re.compile("|".join(f"(?:{c.cue.pattern})" for c in cues()), re.I)
+
+
 def _allowed(relation: RelationType, source: Mention, target: Mention) -> bool:
     return source.entity_id != target.entity_id and relation.allows(source.type, target.type)
 
@@ -98,8 +104,8 @@ class RelationFinder:
             subject_topic = lead_topic if (segment.is_list_item and lead is not None) else topic
             context_texts = (segment.text, lead.text if lead else "", paragraphs.get(segment.paragraph, ""),
                              heading_text)
-            results = self._apply(segment, inside, subject_topic, context_texts, lead)
-            if segment.is_list_item and lead is not None and not results:
+            results = self._apply(segment, inside, subject_topic, context_texts, lead) if inside else []
+            if inside and segment.is_list_item and lead is not None and not results:
                 results = self._apply(segment, inside, subject_topic, context_texts, lead, cue_text=lead.text)
             found.extend(results)
             opening = [m for m in actors if m.start - segment.start <= _SUBJECT_NEAR_START]
@@ -114,6 +120,8 @@ class RelationFinder:
                context_texts: tuple[str, ...], lead: Segment | None, cue_text: str | None = None) -> list[Found]:
         """Every relation the cues find in one segment (or, for a list item, in its lead)."""
         text = cue_text if cue_text is not None else segment.text
+        if not any_cue().search(text):
+            return []
         offset = 0 if cue_text is not None else segment.start
         pronoun = sentence_starts_with_pronoun(segment.text)
         times = stated_times(segment.text) or (stated_times(lead.text) if lead else {})
