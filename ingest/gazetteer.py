@@ -87,6 +87,37 @@ def country_entries() -> list[GazetteerEntry]:
     return entries
 
 
+# First-level subdivisions of the EU neighbourhood that pycountry names (German where it has it).
+_SUBDIVISION_TYPES = {
+    "AT": {"State"}, "CH": {"Canton"}, "CZ": {"Region"}, "DK": {"Region"}, "ES": {"Autonomous community"},
+    "FR": {"Metropolitan region"}, "IT": {"Region", "Autonomous region"}, "NL": {"Province"},
+    "PL": {"Voivodship"}, "SK": {"Region"},
+}
+
+
+def subdivision_entries(taken: set[str]) -> list[GazetteerEntry]:
+    """Regions of neighbouring countries as Region entries; names already ``taken`` by another
+    entry (Wien the city, Luxemburg the country) are left out rather than made ambiguous."""
+    import pycountry
+
+    german = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
+    entries = []
+    for country_code, types in _SUBDIVISION_TYPES.items():
+        for sub in pycountry.subdivisions.get(country_code=country_code):
+            if sub.type not in types or sub.parent_code is not None:
+                continue
+            local = sub.name.split(",")[0].strip()
+            name = german.gettext(sub.name).split(",")[0].strip()
+            if name.lower() in taken or local.lower() in taken:
+                continue
+            from ..graph.model import slugify
+
+            aliases = tuple(a for a in {local} if a != name)
+            entries.append(GazetteerEntry(f"region/{slugify(name)}", EntityType.REGION, name, aliases,
+                                          (("iso_code", sub.code), ("jurisdiction", f"country/{country_code.lower()}"))))
+    return entries
+
+
 class Gazetteer:
     """All entries, by id. Several entries may share a name (the German and the Flemish
     "Auswärtiges Amt"); the mention finder asks the document's context to choose."""
@@ -118,7 +149,8 @@ def bundled_entries() -> list[GazetteerEntry]:
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.startswith("gazetteer_") and item.name.endswith(".tsv"):
             entries += parse_gazetteer(item.read_text("utf-8"), item.name)
-    return entries
+    taken = {name.lower() for entry in entries for name in entry.names}
+    return entries + subdivision_entries(taken)
 
 
 @lru_cache(maxsize=8)

@@ -28,6 +28,7 @@ from spacy.util import filter_spans
 from ..graph.ontology import EntityType
 from .gazetteer import Gazetteer, GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
+from .phrases import PhraseFinder, anaphors, generic_heads
 from .tokenizer import GermanTokenizer
 
 _QUOTES = set("„“”\"»«‚‘’'")
@@ -55,13 +56,20 @@ class Mention:
     canonical: bool = False  # the name comes from the gazetteer
     token_start: int = 0
     token_end: int = 0
+    heads_role: bool = False  # a person named after a title that means leading something
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class Candidate:
-    """What a matched name may refer to, before disambiguation."""
+_DEFINITE = {"der", "die", "das", "dem", "den", "des", "diese", "dieser", "dieses", "diesem", "diesen",
+             "im", "beim", "vom", "zum", "zur", "am"}
 
-    entries: list[GazetteerEntry]
+
+class _RoleEntry(GazetteerEntry):
+    """A gazetteer entry proposed for a bare role word; kept only where its jurisdiction fits."""
+
+    @classmethod
+    def of(cls, entry: GazetteerEntry) -> "_RoleEntry":
+        return cls(entry.id, entry.type, entry.name, entry.aliases, entry.attributes)
 
 
 class MentionFinder:
@@ -95,6 +103,26 @@ class MentionFinder:
                 patterns.setdefault(key, []).append(doc)
         for key, docs in patterns.items():
             self.matcher.add(key, docs)
+        self.role_index = self._build_role_index(gazetteer)
+
+    @staticmethod
+    def _build_role_index(gazetteer: Gazetteer) -> dict[str, list[GazetteerEntry]]:
+        """Bodies named "<place> <role>" or "<role> <place>" ("Thüringer Staatskanzlei",
+        "Landeskriminalamt Berlin"), by the stem of the role word."""
+        index: dict[str, list[GazetteerEntry]] = {}
+        for entry in gazetteer.entries.values():
+            if not entry.attribute("jurisdiction") or entry.type.is_place:
+                continue
+            for name in entry.names:
+                words = name.split()
+                if len(words) != 2:
+                    continue
+                for word in words:
+                    if find_head(word) and word.lower() not in generic_heads():
+                        bucket = index.setdefault(stem(word), [])
+                        if entry not in bucket:
+                            bucket.append(entry)
+        return index
 
     @staticmethod
     def _variants(entry: GazetteerEntry) -> list[str]:
@@ -127,29 +155,93 @@ class MentionFinder:
         text = doc.text if text is None else text
         candidates: dict[tuple[int, int], list[GazetteerEntry]] = {}
         spans: list[Span] = []
+
+        def add(span: Span, entries: list[GazetteerEntry]) -> None:
+            key = (span.start, span.end)
+            if key not in candidates:
+                spans.append(span)
+                candidates[key] = list(entries)
+            else:
+                candidates[key] += [e for e in entries if e not in candidates[key]]
+
         for match_id, start, end in self.matcher(doc):
             key = self.nlp.vocab.strings[match_id]
             if end - start == 1 and not self._accept_single_token(doc[start], key):
                 continue
-            spans.append(doc[start:end])
-            candidates[(start, end)] = self.entries_by_key[key]
+            add(doc[start:end], self.entries_by_key[key])
+        for span, entity in self._local_alias_spans(doc, self._acronym_definitions(doc, text)):
+            add(span, [entity])
 
-        definitions = self._acronym_definitions(doc, text)
-        local = self._local_alias_spans(doc, definitions)
-        for span, entity in local:
-            spans.append(span)
-            candidates.setdefault((span.start, span.end), [entity])
+        known = {s.start: (s.end, candidates[(s.start, s.end)][0]) for s in filter_spans(spans)}
+        for span, entries in self._role_names(doc, known):
+            add(span, entries)
+        roles: set[tuple[int, int]] = set()
+        for item in PhraseFinder(doc, known).find():
+            add(doc[item.start:item.end], [item.entry])
+            if item.heads_role:
+                roles.add((item.start, item.end))
 
         chosen = filter_spans(spans)
         context = self._jurisdiction_context(doc, chosen, candidates)
         mentions = []
         for span in chosen:
-            entries = candidates[(span.start, span.end)]
+            entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context, len(candidates[(span.start, span.end)]))]
+            if not entries:
+                continue
             entry = self._choose(entries, context)
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
                                     set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
-                                    span.start, span.end))
-        return mentions
+                                    span.start, span.end, (span.start, span.end) in roles,
+                                    dict(entry.attributes)))
+        mentions += self._references_back(doc, mentions)
+        return sorted(mentions, key=lambda m: m.start)
+
+    def _role_names(self, doc: Doc, known: dict) -> list[tuple[Span, list[GazetteerEntry]]]:
+        """"die Staatskanzlei", "des Landeskriminalamtes": a body named by its role alone, to be
+        read as the body of that kind where the document is (see :meth:`_fits_context`)."""
+        found = []
+        for token in doc:
+            entries = self.role_index.get(token.norm_)
+            if not entries or token.i in known or not token.text[:1].isupper():
+                continue
+            before = doc[token.i - 1].text.lower() if token.i else ""
+            if before in ("der", "die", "das", "des", "dem", "den", "im", "beim", "vom", "zum", "zur"):
+                found.append((doc[token.i:token.i + 1], [_RoleEntry.of(e) for e in entries]))
+        return found
+
+    @staticmethod
+    def _fits_context(entry: GazetteerEntry, context: Counter, alternatives: int) -> bool:
+        """A role name only counts where the document speaks of its jurisdiction."""
+        if not isinstance(entry, _RoleEntry):
+            return True
+        return context[entry.attribute("jurisdiction") or ""] > 0
+
+    def _references_back(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+        """Definite descriptions ("die Allianz", "dem Einsatz", "diese Stabsstelle") as mentions
+        of the nearest earlier entity they fit."""
+        covered = set()
+        for mention in mentions:
+            covered.update(range(mention.token_start, mention.token_end))
+        found = []
+        ordered = sorted(mentions, key=lambda m: m.start)
+        for token in doc:
+            kind = anaphors().get(token.norm_)
+            if kind is None or token.i in covered or token.i == 0 or not token.text[:1].isupper():
+                continue
+            if doc[token.i - 1].text.lower() not in _DEFINITE:
+                continue
+            earlier = [m for m in ordered if m.end <= token.idx]
+            if kind == "name":
+                fitting = [m for m in earlier if stem(m.name.split()[0]) == token.norm_]
+            else:
+                fitting = [m for m in earlier if m.type.value == kind]
+            if not fitting:
+                continue
+            target = fitting[-1]
+            found.append(Mention(token.idx, token.idx + len(token.text), token.text, target.entity_id, target.type,
+                                 target.name, set(), target.canonical, token.i, token.i + 1, False,
+                                 dict(target.attributes)))
+        return found
 
     def _accept_single_token(self, token, key: str) -> bool:
         """One-word names must be written as the name or its genitive ("Belgiens"), so that
@@ -309,11 +401,12 @@ class MentionFinder:
         if len(entries) == 1:
             return entries[0]
 
-        def score(entry: GazetteerEntry) -> tuple[int, str]:
+        def score(entry: GazetteerEntry) -> tuple[int, bool, str]:
             jurisdiction = entry.attribute("jurisdiction") or ""
             parent = self.gazetteer.get(jurisdiction)
             outer = parent.attribute("jurisdiction") if parent else None
-            return (context[jurisdiction] * 2 + (context[outer] if outer else 0), entry.id)
+            return (context[jurisdiction] * 2 + (context[outer] if outer else 0), entry.id in self.gazetteer,
+                    entry.id)
 
         return max(entries, key=score)
 

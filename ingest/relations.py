@@ -123,7 +123,7 @@ class RelationFinder:
         if not any_cue().search(text):
             return []
         offset = 0 if cue_text is not None else segment.start
-        pronoun = sentence_starts_with_pronoun(segment.text)
+        pronoun = sentence_starts_with_pronoun(segment.text) and not (inside and inside[0].start <= segment.start + 1)
         times = stated_times(segment.text) or (stated_times(lead.text) if lead else {})
         evidence = Evidence(self.doc_id, segment.text, segment.start, segment.end,
                             CRISIS_CONTEXT if is_crisis_context(*context_texts) else None,
