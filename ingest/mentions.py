@@ -58,8 +58,11 @@ class Mention:
     token_end: int = 0
     heads_role: bool = False  # a person named after a title that means leading something
     attributes: dict[str, str] = field(default_factory=dict)
+    compound_owner: bool = False  # "NATO-Rahmen": names its organisation only as part of a word
 
 
+_COMPOUND_OWNERS = {EntityType.INTERNATIONAL_ORGANIZATION, EntityType.COUNTRY, EntityType.GOVERNMENT,
+                    EntityType.AGENCY}
 _DEFINITE = {"der", "die", "das", "dem", "den", "des", "diese", "dieser", "dieses", "diesem", "diesen",
              "im", "beim", "vom", "zum", "zur", "am"}
 
@@ -147,6 +150,12 @@ class MentionFinder:
         key = " ".join(stem(w) for w in words)
         return self.entries_by_key.get(key, [])
 
+    def mention_of(self, word: str) -> list[Mention]:
+        """The known bodies a single word names ("EU", "NATO"), as mentions without a place in
+        the text: for organisations named inside another name."""
+        return [Mention(0, 0, word, e.id, e.type, e.name, set(e.aliases), True, 0, 0, False, dict(e.attributes))
+                for e in self.lookup([word]) if is_acronym(word) or len(self.lookup([word])) == 1]
+
     # -- the components -------------------------------------------------------------------
 
     def find(self, doc: Doc, text: str | None = None) -> list[Mention]:
@@ -171,6 +180,13 @@ class MentionFinder:
             add(doc[start:end], self.entries_by_key[key])
         for span, entity in self._local_alias_spans(doc, self._acronym_definitions(doc, text)):
             add(span, [entity])
+        for token in doc:
+            # "NATO-Rahmen", "EU-Programm": a compound that names its organisation in front
+            if "-" in token.text[1:-1]:
+                prefix = token.text.split("-")[0]
+                owners = [e for e in self.lookup([prefix]) if e.type in _COMPOUND_OWNERS] if is_acronym(prefix) else []
+                if owners:
+                    add(doc[token.i:token.i + 1], owners[:1])
 
         known = {s.start: (s.end, candidates[(s.start, s.end)][0]) for s in filter_spans(spans)}
         for span, entries in self._role_names(doc, known):
@@ -183,6 +199,7 @@ class MentionFinder:
 
         chosen = filter_spans(spans)
         context = self._jurisdiction_context(doc, chosen, candidates)
+        compound_spans = {(t.i, t.i + 1) for t in doc if "-" in t.text[1:-1]}
         mentions = []
         for span in chosen:
             entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context, len(candidates[(span.start, span.end)]))]
@@ -192,7 +209,8 @@ class MentionFinder:
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
                                     set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
                                     span.start, span.end, (span.start, span.end) in roles,
-                                    dict(entry.attributes)))
+                                    dict(entry.attributes),
+                                    (span.start, span.end) in compound_spans and not _names_whole_word(entry, span.text)))
         mentions += self._references_back(doc, mentions)
         return sorted(mentions, key=lambda m: m.start)
 
@@ -226,18 +244,45 @@ class MentionFinder:
         ordered = sorted(mentions, key=lambda m: m.start)
         for token in doc:
             kind = anaphors().get(token.norm_)
+            if kind is None and token.text[:1].isupper():
+                kind = _compound_anaphor(token.norm_)
+                if kind is not None and not _indefinite_before(doc, token.i):
+                    kind = None
             if kind is None or token.i in covered or token.i == 0 or not token.text[:1].isupper():
                 continue
-            if doc[token.i - 1].text.lower() not in _DEFINITE:
+            if doc[token.i - 1].text.lower() not in _DEFINITE and not _indefinite_before(doc, token.i):
                 continue
             earlier = [m for m in ordered if m.end <= token.idx]
+            if kind == "Mission" and anaphors().get(token.norm_) is None:
+                # "eine neue maritime Sicherheitsoperation": the mission just named (a heading)
+                fitting = [m for m in earlier if m.type.value == kind and not m.compound_owner]
+                if fitting:
+                    target = fitting[-1]
+                    found.append(Mention(token.idx, token.idx + len(token.text), token.text, target.entity_id,
+                                         target.type, target.name, set(), target.canonical, token.i, token.i + 1,
+                                         False, dict(target.attributes)))
+                continue
             if kind == "name":
                 fitting = [m for m in earlier if stem(m.name.split()[0]) == token.norm_]
+                if not fitting:
+                    continue
+                target = fitting[-1]
             else:
-                fitting = [m for m in earlier if m.type.value == kind]
-            if not fitting:
-                continue
-            target = fitting[-1]
+                fitting = [m for m in earlier if m.type.value == kind and not m.compound_owner]
+                if not fitting:
+                    continue
+                nearby = [m for m in fitting if token.idx - m.start <= 300] or fitting[-1:]
+                # how often each was named nearby, a definition "Name (ACR)" counting once
+                counts: Counter = Counter()
+                last_end: dict[str, int] = {}
+                for m in nearby:
+                    if m.start - last_end.get(m.entity_id, -100) > 20:
+                        counts[m.entity_id] += 1
+                        # the subject of a sentence ("KFOR arbeitet …") weighs more than an object
+                        if re.search(r"(^|[.!?:]\s+|\n)(\S+\s+)?$", doc.text[max(0, m.start - 30):m.start]):
+                            counts[m.entity_id] += 1
+                    last_end[m.entity_id] = m.end
+                target = max(reversed(nearby), key=lambda m: counts[m.entity_id])
             found.append(Mention(token.idx, token.idx + len(token.text), token.text, target.entity_id, target.type,
                                  target.name, set(), target.canonical, token.i, token.i + 1, False,
                                  dict(target.attributes)))
@@ -427,6 +472,28 @@ _ADJECTIVE_PLACES = {
     }.items()
     for word in words
 }
+
+
+_MISSION_WORDS = ("operation", "mission", "einsatz")
+
+
+def _compound_anaphor(norm: str) -> str | None:
+    """"Sicherheitsoperation", "Unterstützungsmission": a new mission the heading above names."""
+    return "Mission" if norm.endswith(tuple(stem(w) for w in _MISSION_WORDS)) else None
+
+
+def _indefinite_before(doc: Doc, index: int) -> bool:
+    """"eine neue maritime X": an indefinite article, perhaps with adjectives, before the word."""
+    cursor = index - 1
+    while cursor >= 0 and doc[cursor].text.islower() and doc[cursor].text not in ("ein", "eine", "einer", "einen", "einem", "eines") \
+            and doc[cursor].text.endswith(("e", "en", "er", "es", "em")) and index - cursor <= 3:
+        cursor -= 1
+    return cursor >= 0 and doc[cursor].text in ("ein", "eine", "einer", "einen", "einem", "eines")
+
+
+def _names_whole_word(entry: GazetteerEntry, text: str) -> bool:
+    """Whether a hyphenated word is itself a name of the entry ("Benelux-Staaten", "NATO-Mission")."""
+    return stem(text) in {stem(n) for n in entry.names} or text in entry.names
 
 
 def _adjective_place_hashes(strings) -> dict[int, str]:

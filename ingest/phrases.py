@@ -38,9 +38,14 @@ _CLOSE_QUOTES = {"“", "\"", "«", "»", "‘", "”"}
 _COMPLEMENT_STARTS = {"für", "über", "zum", "zur", "gegen"}
 _COMPLEMENT_WORDS = {"und", "von", "vom", "bei", "der", "des", "die", "den", "das", "dem", "für", "zur", "zum"}
 _PRONOUNS = {"Sie", "Er", "Es", "Ihr", "Wir", "Ich"}
+# words that end a "für …" complement: the name is over where the clause goes on
+_CHAIN_STOPS = {"zwischen", "mit", "in", "im", "an", "am", "auf", "aus", "nach", "seit", "durch", "ohne", "unter",
+                "sowie", "oder", "als", "wie", "wurde", "wird", "ist", "sind", "hat", "haben", "werden", "entlang"}
 # "Projekte, zum Beispiel A, B oder C": as tokens of the tokenizer
 _EXAMPLE_MARKERS = (("zum", "Beispiel"), ("z", ".", "B", "."), ("wie",), ("etwa",), ("darunter",),
                     ("u", ".", "a", "."), ("insbesondere",), ("namentlich",))
+_UNIT_HEADS = ("stabsstelle", "referat", "abteilung", "dezernat", "fachbereich", "arbeitsgruppe", "stabsbereich",
+               "sachgebiet", "unterabteilung", "projektgruppe")
 _YEAR = re.compile(r"^(1[89]|20)\d{2}$")
 
 
@@ -156,7 +161,7 @@ class PhraseFinder:
                                  and stem(head_nominative) not in anaphors())
             definite = before in _ARTICLES
             described = before and doc[start - 1].text.islower() and _adjective_like(doc[start - 1].text) \
-                and before not in _ARTICLES and not proper_modifier
+                and before not in _ARTICLES and before not in _INDEFINITE and not proper_modifier
             if before in _INDEFINITE and not (complement == "für" and head.type is EntityType.AGREEMENT):
                 continue  # "eine neue Sicherheitsoperation"; but "ein Abkommen über …" is one
             if described and complement not in ("genitive", "place", "quote"):
@@ -173,7 +178,13 @@ class PhraseFinder:
             if complement == "quote":
                 name = name  # quotes are already dropped from the words
             surface = doc[start:end].text
-            found.append(Found(start, end, _new_entry(head.type, name, surface, jurisdiction or place_id)))
+            entry = _new_entry(head.type, name, surface, jurisdiction or place_id)
+            if complement == "genitive" and index + 2 in self.known and not proper_modifier:
+                # "Stabsstelle des TMIK" and "Stabsstelle des Thüringer Ministeriums …" are one unit
+                owner = self.known[index + 2][1]
+                entry = GazetteerEntry(make_entity_id(head.type, f"{head_nominative} {owner.id.split('/')[-1]}"),
+                                       entry.type, entry.name, entry.aliases, entry.attributes)
+            found.append(Found(start, end, entry))
         return found
 
     def _modifiers(self, head: int) -> tuple[int, str | None, bool]:
@@ -212,6 +223,11 @@ class PhraseFinder:
             end, entry = self.known[after]
             return end, "place", entry.id
         lower = nxt.lower()
+        # organisational units named by their field: "Stabsstelle Krisenmanagement"
+        if head_type is EntityType.AGENCY and doc[head].text.lower().endswith(_UNIT_HEADS) and _capitalised(nxt) \
+                and find_head(nxt) is None and not nxt.isupper():
+            end = self.known[after][0] if after in self.known else after + 1
+            return end, "quote", None
         # NATO-Gipfel in Warschau 2016, NATO-Gipfel 2018 in Brüssel
         if head_type in (EntityType.EVENT, EntityType.MISSION):
             end, cursor, seen = after, after, False
@@ -238,10 +254,12 @@ class PhraseFinder:
             while cursor < len(doc) and cursor < after + 9:
                 word = doc[cursor].text
                 following = doc[cursor + 1].text if cursor + 1 < len(doc) else ""
-                if doc[cursor].is_space or word in ",.;:()!?" or word in _PRONOUNS:
+                if doc[cursor].is_space or word in ",.;:()!?" or word in _PRONOUNS or word in _CHAIN_STOPS:
                     break
                 if word.lower() in ("der", "des") and cursor + 1 in self.known and last_noun is not None:
                     break  # "… Notfallmaßnahmen der Europäischen Kommission": another body's genitive
+                if word.lower() in _COMPLEMENT_STARTS and last_noun is not None:
+                    break  # "Bundesministerium für Inneres für die Koordination …": a new complement
                 if _capitalised(word):
                     last_noun = cursor
                 elif not (word.lower() in _COMPLEMENT_WORDS

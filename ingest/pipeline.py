@@ -67,7 +67,16 @@ class RuleExtractor:
                 entities[entity.id].absorb(entity)
             else:
                 entities[entity.id] = entity
-        found = RelationFinder(document.id, document.text, self.label).find(segments, mentions)
+        found = RelationFinder(document.id, document.text, self.label,
+                               owner_of=self.mention_finder.mention_of).find(segments, mentions)
+        for item in found:
+            # an organisation named only inside another name becomes a node too
+            for end in (item.source, item.target):
+                if end not in entities:
+                    entry = self.mention_finder.gazetteer.get(end)
+                    if entry is not None:
+                        entities[end] = Entity.create(entry.type, entry.name, id=entry.id, aliases=entry.aliases,
+                                                      attributes=dict(entry.attributes), canonical=True)
         relations: dict[tuple[str, str, str], Relation] = {}
         for item in found:
             relation = Relation.create(item.type, item.source, item.target, [item.evidence])

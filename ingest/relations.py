@@ -1,10 +1,21 @@
-"""Relations from sentences: cue words and verb frames (``data/relation_cues.tsv``) applied to
-the mentions of each sentence, with the paragraph's topic standing in for pronouns and for
-subjects a list item leaves out.
+"""Relations from sentences.
 
-A cue says which relation a sentence states; its frame says which mentions are subject and
-objects (see the cue file's header). The ontology then keeps only the pairs of types the
-relation allows, so "KFOR arbeitet ... zusammen" never makes a place cooperate.
+Three sources, applied to each segment (sentence, list item, heading) and its mentions:
+
+1. **cue frames** (``data/relation_cues.tsv``): a cue word says which relation a sentence
+   states; its frame says which mentions are subject and objects. Objects are the mentions
+   right after the cue or marker and those coordinated with them ("X, Y und Z"); the subject
+   stands in subject position before the cue, right after a cue verb (German verb-second
+   order: "Zu diesem Zweck arbeitet das NCCN mit …"), or is the paragraph's topic when a
+   pronoun or a back-referring word ("Sie", "Dabei") asks for it. A list under a sentence that
+   ends in ":" inherits that sentence's cues and subject.
+2. **adjacency**: "X des Y" (a unit of a body: PART_OF; a mission of an organisation: CONDUCTS;
+   a body of a place: LOCATED_IN) and "X in Ort" (LOCATED_IN, for missions OPERATES_IN).
+3. **names and titles**: an organisation named in a mission's or programme's name or designator
+   ("EU Advisory Mission Iraq", "EU-Programm LEONARDO") CONDUCTS it; a person named after a
+   title like "Ministerpräsident der Region X" HEADS X.
+
+The ontology keeps only the pairs of types each relation allows.
 """
 
 from __future__ import annotations
@@ -13,15 +24,38 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Callable
 
 from ..graph.model import Evidence
 from ..graph.ontology import CRISIS_CONTEXT, EntityType, RelationType
-from .mentions import Mention, sentence_starts_with_pronoun
+from .mentions import Mention
 from .qualifiers import is_crisis_context, stated_times
 from .text import Segment
 
-_FRAMES = {"forward", "backward", "pairs", "party"}
-_SUBJECT_NEAR_START = 14  # characters: "Die NATO …", "Das TMIK …" open with their subject
+_FRAMES = {"forward", "backward", "pairs", "party", "all_before", "nearest", "reciprocal"}
+_WORD = re.compile(r"[\w.\-]+|[^\w\s]")
+_ARTICLES = {"der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem", "einen",
+             "seine", "seinen", "seiner", "ihre", "ihren", "ihrer", "ihrem", "sein", "ihr", "beide", "beiden",
+             "diese", "dieser", "diesem", "diesen", "dieses", "jeweiligen"}
+_PREPOSITIONS = {"wie", "als", "in", "im", "an", "am", "auf", "aus", "bei", "beim", "mit", "nach", "seit", "von", "vom", "zu",
+                 "zum", "zur", "für", "über", "unter", "durch", "gegen", "ohne", "um", "vor", "hinter", "neben",
+                 "zwischen", "innerhalb", "außerhalb", "während", "wegen", "trotz", "aufgrund", "gemäß", "bis",
+                 "ab", "entlang", "gegenüber", "namens", "seitens"}
+_FUNCTION_WORDS = {"denen", "deren", "dessen", "einen", "einem", "keinen", "seinen", "ihren", "diesen", "jenen",
+                   "allen", "beiden", "ihnen", "werden", "wurden", "haben", "hatten", "sollen", "können", "müssen",
+                   "wollen", "dürfen", "sind", "seien", "waren", "ersten", "unseren", "unsere", "jede", "welche",
+                   "welchen", "keine", "eine", "ohne", "gegen", "unter", "wieder", "bereits", "immer", "gerne"}
+_GAP_WORDS = {"z.b", "u.a", "z.t", "d.h", "denen", "deren", "welche", "welchen", "und", "oder", "sowie", "bzw", ".", ",", "auch", "eng", "enger", "engen", "insbesondere", "vor",
+              "allem", "etwa", "wie", "z", "b", "beispielsweise", "zum", "beispiel", "darunter", "sind", "ist",
+              "(", ")", "„", "“", "\"", "dem", "den", "der", "die", "das", "des", "mit", "zu", "als", "u", "a"}
+_COORDINATION = {"und", "oder", "sowie", "bzw", ",", "als", "auch", "(", ")", "z", ".", "b", "beispiel", "zum",
+                 "wie", "etwa", "u", "a", "darunter"}
+_TIME = re.compile(r"\b(?:seit|ab|im|am|vom|bis)\s+(?:(?:dem\s+)?Jahr(?:e)?\s+)?(?:\d{1,2}\.\s*)?"
+                   r"(?:\w+\s+)?(?:1[89]|20)\d{2}\b|\b(?:1[89]|20)\d{2}\b", re.I)
+_ACTOR_OWNERS = {EntityType.INTERNATIONAL_ORGANIZATION, EntityType.COUNTRY, EntityType.GOVERNMENT,
+                 EntityType.AGENCY, EntityType.REGION, EntityType.CITY}
+_BODIES = {EntityType.AGENCY, EntityType.COMMITTEE, EntityType.GOVERNMENT, EntityType.INTERNATIONAL_ORGANIZATION,
+           EntityType.ORGANIZATION}
 
 
 @dataclass(frozen=True)
@@ -30,6 +64,8 @@ class Cue:
     frame: str
     cue: re.Pattern
     marker: re.Pattern | None
+    marker_position: str = "after"
+    subject_types: frozenset[EntityType] | None = None
 
 
 @dataclass(frozen=True)
@@ -42,19 +78,22 @@ class Found:
     evidence: Evidence
 
 
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("actorgraph.ingest").joinpath(f"data/{name}").read_text("utf-8")
+    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 @lru_cache(maxsize=1)
 def cues() -> tuple[Cue, ...]:
-    data = resources.files("actorgraph.ingest").joinpath("data/relation_cues.tsv").read_text("utf-8")
     rules = []
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        columns = line.split("\t") + [""]
-        type_name, frame, cue, marker = (c.strip() for c in columns[:4])
+    for number, line in enumerate(_data_lines("relation_cues.tsv"), start=1):
+        columns = line.split("\t") + ["", "", ""]
+        type_name, frame, cue, marker, position, subject_types = (c.strip() for c in columns[:6])
         if frame not in _FRAMES:
-            raise ValueError(f"relation_cues.tsv:{number}: unknown frame {frame!r}")
+            raise ValueError(f"relation_cues.tsv rule {number}: unknown frame {frame!r}")
+        types = frozenset(EntityType(t.strip()) for t in subject_types.split(",") if t.strip()) or None
         rules.append(Cue(RelationType(type_name), frame, re.compile(cue, re.I),
-                         re.compile(marker, re.I) if marker else None))
+                         re.compile(marker, re.I) if marker else None, position or "after", types))
     return tuple(rules)
 
 
@@ -64,149 +103,385 @@ def any_cue() -> re.Pattern:
     return re.compile("|".join(f"(?:{c.cue.pattern})" for c in cues()), re.I)
 
 
+@lru_cache(maxsize=1)
+def topic_words() -> frozenset[str]:
+    return frozenset(line.strip().lower() for line in _data_lines("topic_words.txt"))
+
+
 def _allowed(relation: RelationType, source: Mention, target: Mention) -> bool:
     return source.entity_id != target.entity_id and relation.allows(source.type, target.type)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().strip(".") or "." for w in _WORD.findall(_TIME.sub(" ", text))]
+
+
+class Sentence:
+    """One segment with its mentions and the questions the frames ask of it."""
+
+    def __init__(self, text: str, segment: Segment, mentions: list[Mention]) -> None:
+        self.text = text  # the whole document
+        self.segment = segment
+        self.mentions = mentions
+        self.actors = [m for m in mentions if m.type.is_actor]
+        self.implicit_subject = False  # a list item: its subject is its lead's
+
+    def between(self, start: int, end: int) -> str:
+        return self.text[start:end]
+
+    def opens_with_topic_word(self) -> bool:
+        """A pronoun or back-referring word among the first words, before any mention (or a
+        list item, which leaves its subject to the sentence above it)."""
+        if self.implicit_subject:
+            return True
+        first_mention = self.mentions[0].start if self.mentions else self.segment.end
+        words = _words(self.text[self.segment.start:min(first_mention, self.segment.end)])[:5]
+        return any(w in topic_words() for w in words)
+
+    def in_subject_position(self, mention: Mention) -> bool:
+        """Not inside a prepositional phrase, not a genitive attribute of a noun before it; a
+        member of an enumeration stands where the enumeration's first member stands."""
+        before = re.sub(r"\([^()]*\)\s*$", "", self.text[self.segment.start:mention.start])
+        words = [w for w in _WORD.findall(before) if w not in "„“\"»«"]
+        if words and words[-1].lower() in {",", "und", "oder", "sowie"}:
+            earlier = [m for m in self.mentions if m.end <= mention.start and m is not mention]
+            if earlier and _words(self.text[earlier[-1].end:mention.start]) in (
+                    [","], ["und"], ["oder"], ["sowie"], [",", "der"], ["und", "der"], ["und", "die"], ["und", "das"],
+                    ["und", "den"], ["und", "dem"], [",", "die"], [",", "das"], [",", "den"], [",", "dem"], ["oder", "der"]):
+                return self.in_subject_position(earlier[-1])
+        while words and (words[-1].lower() in _ARTICLES or _is_adjective(words[-1]) or words[-1].isdigit()):
+            words.pop()
+        if not words:
+            return True
+        previous = words[-1]
+        if previous.lower() in _PREPOSITIONS or previous in {"(", "•", "-", "–"}:
+            return previous in {"•", "-", "–"}
+        if previous[:1].isupper() and previous.lower() not in topic_words() and len(words) > 1:
+            # "Leiter der Abteilung": a genitive attribute (a sentence's first word is no noun to hang on)
+            return False
+        return True
+
+    def chain(self, start: int, candidates: list[Mention], opening_preposition: bool = False) -> list[Mention]:
+        """The mention right after ``start`` and those coordinated with it ("X, Y und Z").
+
+        Between ``start`` and the first mention there may be articles, adjectives and one noun
+        per comma-separated part ("mit irakischen Partnern, der Anti-IS-Koalition"), but no
+        preposition or verb: those open another phrase."""
+        following = [m for m in candidates if m.start >= start and not m.compound_owner]
+        if not following:
+            return []
+        first = following[0]
+        raw = [w for w in _WORD.findall(_TIME.sub(" ", self.between(start, first.start))) if w not in "„“\"»«"]
+        if opening_preposition and raw and raw[0].lower() in _PREPOSITIONS:
+            raw = raw[1:]
+        if len(raw) > 9:
+            return []
+        for part in " ".join(raw).split(","):
+            words = part.split()
+            nouns = [w for i, w in enumerate(words) if w[:1].isupper() and w.lower().strip(".") not in _GAP_WORDS
+                     and not (w.endswith("er") and i + 1 < len(words) and words[i + 1][:1].isupper())]
+            blocking = [w for w in words if w[:1].islower() and w.lower().strip(".") not in _GAP_WORDS
+                        and w.lower() not in _ARTICLES and not _is_adjective_word(w.lower())]
+            if len(nouns) > 1 or blocking or any(w.lower() in _PREPOSITIONS and w.lower() not in _GAP_WORDS for w in words):
+                return []
+        result = [first]
+        for mention in following[1:]:
+            gap_raw = [w for w in _WORD.findall(self.between(result[-1].end, mention.start)) if w not in "„“\"»«"]
+            gap_words = [w.lower().strip(".") or "." for w in gap_raw]
+            nouns = [w for w in gap_raw if w[:1].isupper() and w.lower() not in _GAP_WORDS]
+            if gap_words and len(nouns) <= 1 and all(
+                    w in _COORDINATION or w in _ARTICLES or _is_adjective_word(w) or raw_w in nouns
+                    for w, raw_w in zip(gap_words, gap_raw)) \
+                    and any(w in {"und", "oder", "sowie", "bzw", ",", "("} for w in gap_words):
+                result.append(mention)
+            else:
+                break
+        return result
+
+    def coordinated_left(self, mention: Mention) -> list[Mention]:
+        """``mention`` and the mentions joined to it from the left ("Brüssel und Berlin")."""
+        group = [mention]
+        earlier = [m for m in self.actors if m.end <= mention.start]
+        for other in reversed(earlier):
+            gap = _words(self.between(other.end, group[0].start))
+            if gap and all(w in {"und", "oder", "sowie", ","} or w in _ARTICLES for w in gap) \
+                    and any(w in {"und", "oder", "sowie", ","} for w in gap):
+                group.insert(0, other)
+            else:
+                break
+        return group
+
+
+def _is_adjective(word: str) -> bool:
+    return word[:1].islower() and _is_adjective_word(word.lower())
+
+
+def _is_adjective_word(word: str) -> bool:
+    """Inflected adjectives and participles ("stabilen", "zusammengesetzten", "ressortübergreifend")."""
+    return len(word) > 3 and word.endswith(("e", "en", "er", "es", "em", "end")) and word not in _PREPOSITIONS \
+        and word not in _FUNCTION_WORDS
 
 
 class RelationFinder:
     """Walks a document's segments in order, keeping the topic (who the text is about)."""
 
-    def __init__(self, doc_id: str, text: str, extractor: str) -> None:
+    def __init__(self, doc_id: str, text: str, extractor: str,
+                 owner_of: Callable[[str], list[Mention]] | None = None) -> None:
         self.doc_id = doc_id
         self.text = text
         self.extractor = extractor
+        self.owner_of = owner_of  # names an organisation inside a word ("EU-Programm" → EU)
 
     def find(self, segments: list[Segment], mentions: list[Mention]) -> list[Found]:
         found: list[Found] = []
         topic: Mention | None = None
-        lead: Segment | None = None
-        lead_topic: Mention | None = None
+        lead: tuple[Sentence, Mention | None] | None = None
+        lead_covers_headings = False
         paragraphs = _paragraph_texts(self.text, segments)
         heading_text = ""
         cursor = 0
         for segment in segments:
-            inside = []
             while cursor < len(mentions) and mentions[cursor].start < segment.start:
                 cursor += 1
-            probe = cursor
+            probe, inside = cursor, []
             while probe < len(mentions) and mentions[probe].end <= segment.end:
                 inside.append(mentions[probe])
                 probe += 1
-            actors = [m for m in inside if m.type.is_actor]
-            if segment.is_heading:
+            sentence = Sentence(self.text, segment, inside)
+            context = (segment.text, lead[0].segment.text if lead else "", paragraphs.get(segment.paragraph, ""),
+                       heading_text)
+            evidence = self._evidence(segment, context, lead[0].segment if lead else None)
+            is_item = segment.is_list_item or (segment.is_heading and lead_covers_headings)
+            if segment.is_heading and not is_item:
                 heading_text = segment.text
                 lead = None
-                if actors:
-                    topic = _prefer_bodies(actors)
+                if sentence.actors:
+                    topic = _prefer_bodies(sentence.actors)
                 continue
-            if not segment.is_list_item:
+            if not is_item and not lead_covers_headings:
                 lead = None
-            subject_topic = lead_topic if (segment.is_list_item and lead is not None) else topic
-            context_texts = (segment.text, lead.text if lead else "", paragraphs.get(segment.paragraph, ""),
-                             heading_text)
-            results = self._apply(segment, inside, subject_topic, context_texts, lead) if inside else []
-            if inside and segment.is_list_item and lead is not None and not results:
-                results = self._apply(segment, inside, subject_topic, context_texts, lead, cue_text=lead.text)
-            found.extend(results)
-            opening = [m for m in actors if m.start - segment.start <= _SUBJECT_NEAR_START]
+            subject_topic = lead[1] if (is_item and lead) else topic
+            sentence.implicit_subject = is_item
+            if inside:
+                found += self._cue_frames(sentence, subject_topic, evidence)
+                if is_item and lead:
+                    found += self._cue_frames(sentence, subject_topic, evidence, lead_sentence=lead[0])
+                found += self._adjacency(sentence, evidence)
+                found += self._titles(sentence, subject_topic, evidence)
+            if segment.is_heading and is_item:
+                if sentence.actors:
+                    topic = _prefer_bodies(sentence.actors)
+                continue
+            opening = [m for m in sentence.actors if sentence.in_subject_position(m)]
             if segment.text.rstrip().endswith(":") and not segment.is_list_item:
-                lead = segment
-                lead_topic = _prefer_bodies(opening) if opening else topic
+                lead_subject = self._subject_of(sentence) or (topic if sentence.opens_with_topic_word() else None) \
+                    or (_prefer_bodies(sentence.actors) if sentence.actors else None)
+                lead = (sentence, lead_subject or topic)
+                lead_covers_headings = bool(re.search(r"\bfolgende\w*\b|\bnachstehende\w*\b|\bfollowing\b",
+                                                      segment.text, re.I))
             if opening and not segment.is_list_item:
-                topic = _prefer_bodies(opening)
+                topic = _prefer_bodies(opening[:1])
+        found += self._named_owners(segments, mentions, paragraphs)
         return _dedupe(found)
 
-    def _apply(self, segment: Segment, inside: list[Mention], topic: Mention | None,
-               context_texts: tuple[str, ...], lead: Segment | None, cue_text: str | None = None) -> list[Found]:
-        """Every relation the cues find in one segment (or, for a list item, in its lead)."""
-        text = cue_text if cue_text is not None else segment.text
+    def _evidence(self, segment: Segment, context: tuple[str, ...], lead: Segment | None) -> Evidence:
+        times = stated_times(segment.text) or (stated_times(lead.text) if lead else {})
+        return Evidence(self.doc_id, segment.text, segment.start, segment.end,
+                        CRISIS_CONTEXT if is_crisis_context(*context) else None,
+                        times.get("since"), times.get("date"), self.extractor)
+
+    @staticmethod
+    def _subject_of(sentence: Sentence) -> Mention | None:
+        candidates = [m for m in sentence.actors if sentence.in_subject_position(m)]
+        return _prefer_bodies(candidates[:1]) if candidates else None
+
+    # -- 1. cue frames --------------------------------------------------------------------
+
+    def _cue_frames(self, sentence: Sentence, topic: Mention | None, evidence: Evidence,
+                    lead_sentence: Sentence | None = None) -> list[Found]:
+        source = lead_sentence or sentence
+        text = source.segment.text
         if not any_cue().search(text):
             return []
-        offset = 0 if cue_text is not None else segment.start
-        pronoun = sentence_starts_with_pronoun(segment.text) and not (inside and inside[0].start <= segment.start + 1)
-        times = stated_times(segment.text) or (stated_times(lead.text) if lead else {})
-        evidence = Evidence(self.doc_id, segment.text, segment.start, segment.end,
-                            CRISIS_CONTEXT if is_crisis_context(*context_texts) else None,
-                            times.get("since"), times.get("date"), self.extractor)
+        offset = source.segment.start
         results: list[Found] = []
         for rule in cues():
             for match in rule.cue.finditer(text):
-                if cue_text is not None:
-                    # the lead's cue, this item's mentions: all of them are objects
-                    cue_start = cue_end = segment.start
-                    marker_start = marker_end = segment.start
-                else:
-                    cue_start, cue_end = offset + match.start(), offset + match.end()
-                    marker_start = marker_end = cue_end
-                    if rule.marker is not None:
-                        after = rule.marker.search(text, match.end())
-                        before = None
-                        if after is None:
-                            before = [m for m in rule.marker.finditer(text, 0, match.start())]
-                            if not before:
-                                continue
-                            marker_start, marker_end = offset + before[-1].start(), offset + before[-1].end()
-                        else:
-                            marker_start, marker_end = offset + after.start(), offset + after.end()
-                results += self._frame(rule, inside, topic, pronoun, cue_start, cue_end,
-                                       marker_start, marker_end, evidence)
+                cue_start, cue_end = offset + match.start(), offset + match.end()
+                holder = next((m for m in source.mentions if m.start <= cue_start < m.end), None)
+                if holder is not None and not holder.compound_owner:
+                    continue  # "Abkommen über Freundschaft und Zusammenarbeit": a cue inside a name
+                marker = self._marker(rule, text, match, offset)
+                if rule.marker is not None and marker is None:
+                    continue
+                if lead_sentence is not None:
+                    # the lead's cue and subject, this item's mentions as objects
+                    objects = sentence.chain(sentence.segment.start, sentence.mentions)
+                    subjects = [topic] if topic else []
+                    results += self._emit(rule, subjects, objects, sentence, evidence)
+                    continue
+                results += self._apply_frame(rule, sentence, topic, cue_start, cue_end, marker, evidence)
         return results
 
-    def _frame(self, rule: Cue, inside: list[Mention], topic: Mention | None, pronoun: bool,
-               cue_start: int, cue_end: int, marker_start: int, marker_end: int,
-               evidence: Evidence) -> list[Found]:
-        relation = rule.type
-        marker_before_cue = marker_end <= cue_start and marker_start != cue_end
-        if marker_before_cue:
-            objects = [m for m in inside if marker_end <= m.start and m.end <= cue_start]
+    @staticmethod
+    def _marker(rule: Cue, text: str, match: re.Match, offset: int) -> tuple[int, int] | None:
+        if rule.marker is None:
+            return None
+        if rule.marker_position in ("after", "either", "next"):
+            after = rule.marker.search(text, match.end())
+            limit = 25 if rule.marker_position == "next" else 80
+            if after is not None and after.start() - match.end() <= limit:
+                return offset + after.start(), offset + after.end()
+        if rule.marker_position in ("before", "either"):
+            before = list(rule.marker.finditer(text, 0, match.start()))
+            if before:
+                return offset + before[-1].start(), offset + before[-1].end()
+        return None
+
+    def _apply_frame(self, rule: Cue, sentence: Sentence, topic: Mention | None, cue_start: int, cue_end: int,
+                     marker: tuple[int, int] | None, evidence: Evidence) -> list[Found]:
+        mentions = sentence.mentions
+        if marker is not None and marker[1] <= cue_start:
+            objects = [m for m in sentence.chain(marker[1], mentions) if m.end <= cue_start]
         else:
-            objects = [m for m in inside if m.start >= marker_end]
+            objects = sentence.chain(marker[1] if marker else cue_end, mentions, opening_preposition=marker is None)
+        owner = next((m for m in mentions if m.compound_owner and m.start <= cue_start < m.end), None)
+        if owner is not None:  # "der NATO-Beitrag zu …": the organisation in front does it
+            return self._emit(rule, [owner], objects, sentence, evidence)
+        if rule.frame == "nearest":
+            before = [m for m in mentions if m.end <= cue_start and (not rule.subject_types or m.type in rule.subject_types)]
+            return self._emit(rule, before[-1:], objects, sentence, evidence)
+        if rule.frame == "reciprocal":
+            before = [m for m in sentence.actors if m.end <= cue_start]
+            group = sentence.coordinated_left(before[-1]) if before else []
+            return [Found(rule.type, a.entity_id, b.entity_id, evidence)
+                    for i, a in enumerate(group) for b in group[i + 1:] if _allowed(rule.type, a, b)]
         if rule.frame == "pairs":
-            pairs = [(a, b) for i, a in enumerate(objects) for b in objects[i + 1:]]
-            return [Found(relation, a.entity_id, b.entity_id, evidence) for a, b in pairs if _allowed(relation, a, b)]
+            return [Found(rule.type, a.entity_id, b.entity_id, evidence)
+                    for i, a in enumerate(objects) for b in objects[i + 1:] if _allowed(rule.type, a, b)]
         if rule.frame == "party":
-            agreements = [m for m in inside if m.type is EntityType.AGREEMENT]
-            parties = [m for m in inside if m.type.is_actor]
-            return [Found(relation, p.entity_id, a.entity_id, evidence)
-                    for p in parties for a in agreements if _allowed(relation, p, a)]
+            agreements = [m for m in mentions if m.type is EntityType.AGREEMENT]
+            parties = [m for m in sentence.actors if (m.end <= cue_start and sentence.in_subject_position(m))
+                       or re.search(r"\bzwischen\b[^.]*$", self.text[sentence.segment.start:m.start])]
+            if not parties and topic and sentence.opens_with_topic_word():
+                parties = [topic]
+            return self._emit(rule, parties, agreements, sentence, evidence)
+        if rule.frame == "all_before":
+            sources = [m for m in sentence.actors if m.end <= cue_start]
+            return self._emit(rule, sources, objects, sentence, evidence)
         if rule.frame == "backward":
-            target = next((m for m in inside if m.type.is_actor), None) if not pronoun else topic
-            target = target or topic
+            nominal = self.text[cue_start:cue_start + 1].isupper()  # "nach dem Beschluss der X": X decided what came first
+            target = next((m for m in sentence.actors if nominal or sentence.in_subject_position(m)), None)
+            if target is None and topic and sentence.opens_with_topic_word():
+                target = topic
             if target is None:
                 return []
-            if rule.marker is None:
-                sources = [m for m in inside if target.end <= m.start and m.end <= cue_start]
-            else:
-                sources = objects
-            return [Found(relation, s.entity_id, target.entity_id, evidence)
-                    for s in sources if _allowed(relation, s, target)]
-        subject = self._subject(inside, topic, pronoun, evidence.start, cue_start, cue_end, marker_start, objects)
-        if subject is None:
-            return []
-        return [Found(relation, subject.entity_id, o.entity_id, evidence)
-                for o in objects if o is not subject and _allowed(relation, subject, o)]
+            sources = objects if (rule.marker is not None or objects) else \
+                [m for m in sentence.mentions if target.end <= m.start and m.end <= cue_start]
+            return [Found(rule.type, s.entity_id, target.entity_id, evidence)
+                    for s in sources if _allowed(rule.type, s, target)]
+        subjects, objects = self._subjects(sentence, topic, cue_start, cue_end, marker, objects)
+        if not objects and rule.type is RelationType.HEADS and topic is not None:
+            objects = [topic]  # "hatte das Saarland den Vorsitz": of what the paragraph is about
+        return self._emit(rule, subjects, objects, sentence, evidence)
+
+    def _subjects(self, sentence: Sentence, topic: Mention | None, cue_start: int, cue_end: int,
+                  marker: tuple[int, int] | None, objects: list[Mention]) -> tuple[list[Mention], list[Mention]]:
+        """Who does it, and the objects left once a subject after the cue is taken out."""
+        actors = sentence.actors
+        before = [m for m in actors if m.end <= cue_start and sentence.in_subject_position(m)]
+        if before:
+            return sentence.coordinated_left(before[-1]), objects
+        if marker is not None and marker[0] > cue_end:
+            # "arbeitet das NCCN mit …": the subject between verb and marker
+            between = [m for m in actors if cue_end <= m.start and m.end <= marker[0] and sentence.in_subject_position(m)]
+            if between:
+                return [between[0]], [o for o in objects if o is not between[0]]
+        verb_cue = self.text[cue_start:cue_start + 1].islower()
+        right_after = [m for m in actors if 0 <= m.start - cue_end <= 6]
+        if right_after and verb_cue and not sentence.implicit_subject:
+            # verb-second order: "Daneben führte die Europäische Union die Mission … durch"
+            subject = right_after[0]
+            return [subject], sentence.chain(subject.end, sentence.mentions)
+        if topic is not None and sentence.opens_with_topic_word():
+            return [topic], objects
+        return [], objects
 
     @staticmethod
-    def _subject(inside: list[Mention], topic: Mention | None, pronoun: bool, segment_start: int,
-                 cue_start: int, cue_end: int, marker_start: int, objects: list[Mention]) -> Mention | None:
-        """Who does it: in German verb-second order the subject stands before the verb, or
-        right after it when something else opens the sentence; a pronoun means the topic.
-        A subject taken from after the cue is removed from ``objects``."""
-        actors = [m for m in inside if m.type.is_actor]
-        between = [m for m in actors if cue_end <= m.start and m.end <= marker_start]
-        right_after = [m for m in actors if 0 <= m.start - cue_end <= 6 and m in objects and len(objects) > 1]
-        for candidates in (between, [] if pronoun else right_after):
-            if candidates:
-                if candidates[0] in objects:
-                    objects.remove(candidates[0])
-                return candidates[0]
-        before = [m for m in actors if m.end <= cue_start]
-        if pronoun or not before:
-            return topic
-        opening = inside[0]
-        if opening is before[0] and opening.start - segment_start <= _SUBJECT_NEAR_START:
-            return opening
-        return before[-1]
+    def _emit(rule: Cue, subjects: list[Mention], objects: list[Mention], sentence: Sentence,
+              evidence: Evidence) -> list[Found]:
+        results = []
+        for subject in subjects:
+            if rule.subject_types and subject.type not in rule.subject_types:
+                continue
+            for obj in objects:
+                if obj is not subject and _allowed(rule.type, subject, obj):
+                    results.append(Found(rule.type, subject.entity_id, obj.entity_id, evidence))
+        return results
+
+    # -- 2. adjacency ---------------------------------------------------------------------
+
+    def _adjacency(self, sentence: Sentence, evidence: Evidence) -> list[Found]:
+        results = []
+        mentions = sentence.mentions
+        for left, right in zip(mentions, mentions[1:]):
+            gap = self.text[left.end:right.start].strip().lower()
+            if gap in ("des", "der"):
+                if left.type in (EntityType.AGENCY, EntityType.COMMITTEE) and right.type in _BODIES:
+                    results.append(Found(RelationType.PART_OF, left.entity_id, right.entity_id, evidence))
+                elif left.type in _BODIES and right.type.is_place:
+                    results.append(Found(RelationType.LOCATED_IN, left.entity_id, right.entity_id, evidence))
+                elif left.type is EntityType.MISSION and right.type in _ACTOR_OWNERS:
+                    results.append(Found(RelationType.CONDUCTS, right.entity_id, left.entity_id, evidence))
+            elif gap in ("im", "beim", "in der", "bei der") and left.type in (EntityType.AGENCY, EntityType.COMMITTEE) \
+                    and right.type in _BODIES and not right.type.is_place:
+                results.append(Found(RelationType.PART_OF, left.entity_id, right.entity_id, evidence))
+            elif gap in ("in", "im", "mit sitz in", "mit sitz im") and right.type.is_place:
+                if left.type is EntityType.MISSION:
+                    results.append(Found(RelationType.OPERATES_IN, left.entity_id, right.entity_id, evidence))
+                elif (left.type in _BODIES or left.type.is_place) and left.type is not right.type \
+                        and not (left.type is EntityType.COUNTRY):
+                    results.append(Found(RelationType.LOCATED_IN, left.entity_id, right.entity_id, evidence))
+        return [r for r in results if r.source != r.target]
+
+    # -- 3. names and titles --------------------------------------------------------------
+
+    def _titles(self, sentence: Sentence, topic: Mention | None, evidence: Evidence) -> list[Found]:
+        """"Der Ministerpräsident der Region X, Herr Y" and "Oberbürgermeisterin Y": Y HEADS X."""
+        results = []
+        for person in (m for m in sentence.mentions if m.type is EntityType.PERSON and m.heads_role):
+            before = [m for m in sentence.mentions if m.end <= person.start and m.type is not EntityType.PERSON
+                      and m.type.is_actor and person.start - m.end <= 40]
+            target = before[-1] if before else topic
+            if target is not None:
+                results.append(Found(RelationType.HEADS, person.entity_id, target.entity_id, evidence))
+        return results
+
+    def _named_owners(self, segments: list[Segment], mentions: list[Mention],
+                      paragraphs: dict[int, str]) -> list[Found]:
+        """An organisation named inside a mission's or programme's name ("EU Advisory Mission
+        Iraq", "Rechtsstaatlichkeitsmission der EU") or designator ("EU-Programm X") CONDUCTS it."""
+        if self.owner_of is None:
+            return []
+        results = []
+        seen = set()
+        for mention in mentions:
+            if mention.type not in (EntityType.MISSION, EntityType.PROJECT, EntityType.EVENT) or mention.entity_id in seen:
+                continue
+            words = set(mention.name.replace("-", " ").split()) | set(mention.text.replace("-", " ").split())
+            previous = re.search(r"(\S+)\s*$", self.text[max(0, mention.start - 40):mention.start])
+            if previous and "-" in previous.group(1):
+                words.add(previous.group(1).split("-")[0])
+            owners = [o for w in sorted(words) if w[:1].isupper() for o in self.owner_of(w)]
+            segment = next((s for s in segments if s.start <= mention.start < s.end), None)
+            if segment is None:
+                continue
+            evidence = self._evidence(segment, (segment.text, paragraphs.get(segment.paragraph, "")), None)
+            for owner in owners:
+                if owner.type is EntityType.INTERNATIONAL_ORGANIZATION and owner.entity_id != mention.entity_id:
+                    seen.add(mention.entity_id)
+                    results.append(Found(RelationType.CONDUCTS, owner.entity_id, mention.entity_id, evidence))
+        return results
 
 
 def _prefer_bodies(mentions: list[Mention]) -> Mention:
@@ -228,7 +503,7 @@ def _dedupe(found: list[Found]) -> list[Found]:
     unique = []
     for item in found:
         key = (item.type, item.source, item.target, item.evidence.start)
-        if key not in seen:
+        if key not in seen and item.source != item.target:
             seen.add(key)
             unique.append(item)
     return unique
