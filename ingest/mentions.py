@@ -271,7 +271,9 @@ class MentionFinder:
                 fitting = [m for m in earlier if m.type.value == kind and not m.compound_owner]
                 if not fitting:
                     continue
-                nearby = [m for m in fitting if token.idx - m.start <= 300] or fitting[-1:]
+                paragraph_start = doc.text.rfind("\n\n", 0, token.idx)
+                nearby = ([m for m in fitting if m.start > paragraph_start and token.idx - m.start <= 300]
+                          or [m for m in fitting if token.idx - m.start <= 300] or fitting[-1:])
                 # how often each was named nearby, a definition "Name (ACR)" counting once
                 counts: Counter = Counter()
                 last_end: dict[str, int] = {}
@@ -330,6 +332,8 @@ class MentionFinder:
                 continue
             entity = self._define(long_tokens, acronym)
             if entity is not None:
+                if entity.id in self.gazetteer and not self.lookup(long_tokens):
+                    long_tokens = []  # a known acronym: its long form is the gazetteer's, not our guess
                 found.append((long_tokens, acronym, entity))
         return found
 
@@ -390,9 +394,9 @@ class MentionFinder:
             known = self.lookup(words)
             if known:
                 entry = known[0]
+                trusted = (acronym, " ".join(long_tokens)) if self.lookup(long_tokens) else (acronym,)
                 return GazetteerEntry(entry.id, entry.type, entry.name,
-                                      tuple(dict.fromkeys(entry.aliases + (acronym, " ".join(long_tokens)))),
-                                      entry.attributes)
+                                      tuple(dict.fromkeys(entry.aliases + trusted)), entry.attributes)
         name = nominative(long_tokens)
         head = next((find_head(w) for w in long_tokens if find_head(w)), None)
         if head is None:
@@ -411,6 +415,8 @@ class MentionFinder:
         by_key: dict[str, GazetteerEntry] = {}
         for long_tokens, acronym, entity in definitions:
             for name in (" ".join(long_tokens), acronym, entity.name):
+                if not name:
+                    continue
                 pattern = self.pattern(name)
                 key = " ".join(t.norm_ for t in pattern)
                 by_key.setdefault(key, entity)

@@ -166,6 +166,11 @@ class PhraseFinder:
                 continue  # "eine neue Sicherheitsoperation"; but "ein Abkommen über …" is one
             if described and complement not in ("genitive", "place", "quote"):
                 continue  # "das oberste exekutive Entscheidungsgremium"
+            if described and complement == "genitive" and head.type is EntityType.MISSION:
+                # "den multinationalen Gefechtsverband der NATO in Litauen": the description is the name
+                while start > 0 and doc[start - 1].text.islower() and _adjective_like(doc[start - 1].text):
+                    start -= 1
+                end = self._place_after(end)
             is_name = (proper_modifier or complement in ("quote", "place", "genitive", "event")
                        or (complement == "für" and (not generic or definite or head.type is EntityType.AGREEMENT))
                        or (specific_compound and (definite or start == 0 or doc[start - 1].is_space)))
@@ -173,7 +178,7 @@ class PhraseFinder:
                 continue
             words = _words(doc, start, end)
             name = nominative(words)
-            if jurisdiction and words and words[0][:1].islower():
+            if words and words[0][:1].islower():
                 name = name[:1].upper() + name[1:]  # "irakische Innenministerium" → "Irakisches …"
             if complement == "quote":
                 name = name  # quotes are already dropped from the words
@@ -269,6 +274,14 @@ class PhraseFinder:
             if last_noun is not None:
                 return last_noun + 1, "für", None
         return after, None, None
+
+    def _place_after(self, end: int) -> int:
+        """Extend a mission's name by "in <place>" right after it."""
+        doc = self.doc
+        if end + 1 < len(doc) and doc[end].text in ("in", "im") and end + 1 in self.known \
+                and self.known[end + 1][1].type.is_place:
+            return self.known[end + 1][0]
+        return end
 
     # -- designated names -----------------------------------------------------------------
 

@@ -47,7 +47,7 @@ _FUNCTION_WORDS = {"denen", "deren", "dessen", "einen", "einem", "keinen", "sein
                    "welchen", "keine", "eine", "ohne", "gegen", "unter", "wieder", "bereits", "immer", "gerne"}
 _GAP_WORDS = {"z.b", "u.a", "z.t", "d.h", "denen", "deren", "welche", "welchen", "und", "oder", "sowie", "bzw", ".", ",", "auch", "eng", "enger", "engen", "insbesondere", "vor",
               "allem", "etwa", "wie", "z", "b", "beispielsweise", "zum", "beispiel", "darunter", "sind", "ist",
-              "(", ")", "„", "“", "\"", "dem", "den", "der", "die", "das", "des", "mit", "zu", "als", "u", "a"}
+              "(", ")", "„", "“", "\"", "dem", "den", "der", "die", "das", "des", "zu", "als", "u", "a"}
 _COORDINATION = {"und", "oder", "sowie", "bzw", ",", "als", "auch", "(", ")", "z", ".", "b", "beispiel", "zum",
                  "wie", "etwa", "u", "a", "darunter"}
 _TIME = re.compile(r"\b(?:seit|ab|im|am|vom|bis)\s+(?:(?:dem\s+)?Jahr(?:e)?\s+)?(?:\d{1,2}\.\s*)?"
@@ -141,7 +141,7 @@ class Sentence:
     def in_subject_position(self, mention: Mention) -> bool:
         """Not inside a prepositional phrase, not a genitive attribute of a noun before it; a
         member of an enumeration stands where the enumeration's first member stands."""
-        before = re.sub(r"\([^()]*\)\s*$", "", self.text[self.segment.start:mention.start])
+        before = re.sub(r"\([^()]*\)", "", self.text[self.segment.start:mention.start])
         words = [w for w in _WORD.findall(before) if w not in "„“\"»«"]
         if words and words[-1].lower() in {",", "und", "oder", "sowie"}:
             earlier = [m for m in self.mentions if m.end <= mention.start and m is not mention]
@@ -149,7 +149,10 @@ class Sentence:
                     [","], ["und"], ["oder"], ["sowie"], [",", "der"], ["und", "der"], ["und", "die"], ["und", "das"],
                     ["und", "den"], ["und", "dem"], [",", "die"], [",", "das"], [",", "den"], [",", "dem"], ["oder", "der"]):
                 return self.in_subject_position(earlier[-1])
-        while words and (words[-1].lower() in _ARTICLES or _is_adjective(words[-1]) or words[-1].isdigit()):
+        # [verb] [article] [adjectives] mention: drop the adjectives, then one article
+        while words and (_is_adjective(words[-1]) or words[-1].isdigit()):
+            words.pop()
+        if words and words[-1].lower() in _ARTICLES:
             words.pop()
         if not words:
             return True
@@ -161,13 +164,16 @@ class Sentence:
             return False
         return True
 
-    def chain(self, start: int, candidates: list[Mention], opening_preposition: bool = False) -> list[Mention]:
+    def chain(self, start: int, candidates: list[Mention], opening_preposition: bool = False,
+              exclude: str | None = None) -> list[Mention]:
         """The mention right after ``start`` and those coordinated with it ("X, Y und Z").
 
         Between ``start`` and the first mention there may be articles, adjectives and one noun
         per comma-separated part ("mit irakischen Partnern, der Anti-IS-Koalition"), but no
         preposition or verb: those open another phrase."""
         following = [m for m in candidates if m.start >= start and not m.compound_owner]
+        while following and following[0].entity_id == exclude:
+            following = following[1:]  # "das Technische Hilfswerk (THW) die Ukraine": the subject's acronym
         if not following:
             return []
         first = following[0]
@@ -186,6 +192,8 @@ class Sentence:
                 return []
         result = [first]
         for mention in following[1:]:
+            if mention.entity_id == result[-1].entity_id:
+                continue  # a name and its acronym in parentheses
             gap_raw = [w for w in _WORD.findall(self.between(result[-1].end, mention.start)) if w not in "„“\"»«"]
             gap_words = [w.lower().strip(".") or "." for w in gap_raw]
             nouns = [w for w in gap_raw if w[:1].isupper() and w.lower() not in _GAP_WORDS]
@@ -344,7 +352,9 @@ class RelationFinder:
         if marker is not None and marker[1] <= cue_start:
             objects = [m for m in sentence.chain(marker[1], mentions) if m.end <= cue_start]
         else:
-            objects = sentence.chain(marker[1] if marker else cue_end, mentions, opening_preposition=marker is None)
+            noun_cue = self.text[cue_start:cue_start + 1].isupper()
+            objects = sentence.chain(marker[1] if marker else cue_end, mentions,
+                                     opening_preposition=marker is None and noun_cue)
         owner = next((m for m in mentions if m.compound_owner and m.start <= cue_start < m.end), None)
         if owner is not None:  # "der NATO-Beitrag zu …": the organisation in front does it
             return self._emit(rule, [owner], objects, sentence, evidence)
@@ -371,7 +381,8 @@ class RelationFinder:
             return self._emit(rule, sources, objects, sentence, evidence)
         if rule.frame == "backward":
             nominal = self.text[cue_start:cue_start + 1].isupper()  # "nach dem Beschluss der X": X decided what came first
-            target = next((m for m in sentence.actors if nominal or sentence.in_subject_position(m)), None)
+            pool = sentence.actors if nominal else sentence.mentions
+            target = next((m for m in pool if m.end <= cue_start and (nominal or sentence.in_subject_position(m))), None)
             if target is None and topic and sentence.opens_with_topic_word():
                 target = topic
             if target is None:
@@ -402,7 +413,7 @@ class RelationFinder:
         if right_after and verb_cue and not sentence.implicit_subject:
             # verb-second order: "Daneben führte die Europäische Union die Mission … durch"
             subject = right_after[0]
-            return [subject], sentence.chain(subject.end, sentence.mentions)
+            return [subject], sentence.chain(subject.end, sentence.mentions, exclude=subject.entity_id)
         if topic is not None and sentence.opens_with_topic_word():
             return [topic], objects
         return [], objects
@@ -425,7 +436,8 @@ class RelationFinder:
         results = []
         mentions = sentence.mentions
         for left, right in zip(mentions, mentions[1:]):
-            gap = self.text[left.end:right.start].strip().lower()
+            gap = re.sub(r"\([^()]*\)|[()„“\"]", " ", self.text[left.end:right.start]).strip().lower()
+            gap = re.sub(r"\s+", " ", gap)
             if gap in ("des", "der"):
                 if left.type in (EntityType.AGENCY, EntityType.COMMITTEE) and right.type in _BODIES:
                     results.append(Found(RelationType.PART_OF, left.entity_id, right.entity_id, evidence))
@@ -439,8 +451,7 @@ class RelationFinder:
             elif gap in ("in", "im", "mit sitz in", "mit sitz im") and right.type.is_place:
                 if left.type is EntityType.MISSION:
                     results.append(Found(RelationType.OPERATES_IN, left.entity_id, right.entity_id, evidence))
-                elif (left.type in _BODIES or left.type.is_place) and left.type is not right.type \
-                        and not (left.type is EntityType.COUNTRY):
+                elif left.type in _BODIES or (left.type is EntityType.CITY and right.type is not EntityType.CITY):
                     results.append(Found(RelationType.LOCATED_IN, left.entity_id, right.entity_id, evidence))
         return [r for r in results if r.source != r.target]
 
