@@ -24,6 +24,7 @@ out = Console()
 
 DEFAULT_INPUT = Path("data/corpus")
 DEFAULT_OUT = Path("build")
+DEFAULT_JUDGEMENTS = Path("data/judgements.tsv")
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -52,11 +53,33 @@ def build(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes that extract documents in parallel."),
     gazetteer: Optional[list[Path]] = typer.Option(None, "--gazetteer",
                                                    help="Extra gazetteer TSV file (repeatable)."),
+    judgements: Optional[Path] = typer.Option(None, "--judgements",
+                                              help="same-as / not-same-as file. Default: data/judgements.tsv if present."),
+    extractor: Optional[list[str]] = typer.Option(None, "--extractor",
+                                                  help="Extra extractor as module:Class (repeatable)."),
 ) -> None:
     """Read every document under the inputs and write graph.json, graph.ttl and the stores."""
     from ..ingest.gazetteer import GazetteerError
-    from ..ingest.pipeline import build as build_folder
+    from ..ingest.judgements import JudgementError, load_judgements
+    from ..ingest.pipeline import Settings, build as build_folder, load_extractor
     from ..graph.outputs import summary
+
+    if judgements is None and DEFAULT_JUDGEMENTS.is_file():
+        judgements = DEFAULT_JUDGEMENTS
+    if judgements is not None:
+        if not judgements.is_file():
+            fail(f"judgements file {judgements} does not exist")
+        try:
+            load_judgements(judgements)
+        except JudgementError as exc:
+            fail(str(exc))
+    for spec in extractor or []:
+        try:
+            load_extractor(spec)
+        except ValueError as exc:
+            fail(str(exc))
+    settings = Settings(tuple(str(p) for p in gazetteer or []), tuple(extractor or []),
+                        str(judgements) if judgements else None)
 
     inputs = input or [DEFAULT_INPUT]
     for path in inputs:
@@ -71,8 +94,7 @@ def build(
     with progress:
         task = progress.add_task("reading documents", total=None)
         try:
-            result = build_folder(inputs, out_dir, workers=workers,
-                                  gazetteer_files=tuple(str(p) for p in gazetteer or []),
+            result = build_folder(inputs, out_dir, workers=workers, settings=settings,
                                   on_total=lambda n: progress.update(task, total=n),
                                   progress=lambda name: progress.advance(task))
         except GazetteerError as exc:

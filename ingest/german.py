@@ -83,6 +83,7 @@ def _case_forms(word: str) -> list[str]:
     return forms
 
 
+@lru_cache(maxsize=200_000)
 def find_head(word: str) -> tuple[Head, str] | None:
     """The head this word ends in and the word's nominative singular, if it is a head noun.
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 import spacy
-from spacy.attrs import NORM
+from spacy.attrs import IDX, NORM, ORTH
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -162,6 +162,11 @@ class MentionFinder:
         """All mentions in the document, non-overlapping, in text order (``text`` is
         ``doc.text``, passed when the caller has it, as rebuilding it costs)."""
         text = doc.text if text is None else text
+        strings = self.nlp.vocab.strings
+        array = doc.to_array([ORTH, IDX])
+        words = [strings[int(h)] for h in array[:, 0]]  # plain strings: Token objects are costly
+        starts = [int(i) for i in array[:, 1]]
+        norms = [stem(w) for w in words]
         candidates: dict[tuple[int, int], list[GazetteerEntry]] = {}
         spans: list[Span] = []
 
@@ -178,53 +183,54 @@ class MentionFinder:
             if end - start == 1 and not self._accept_single_token(doc[start], key):
                 continue
             add(doc[start:end], self.entries_by_key[key])
-        for span, entity in self._local_alias_spans(doc, self._acronym_definitions(doc, text)):
+        for span, entity in self._local_alias_spans(doc, self._acronym_definitions(doc, text), norms):
             add(span, [entity])
-        for token in doc:
+        for index, word in enumerate(words):
             # "NATO-Rahmen", "EU-Programm": a compound that names its organisation in front
-            if "-" in token.text[1:-1]:
-                prefix = token.text.split("-")[0]
+            if "-" in word[1:-1]:
+                prefix = word.split("-")[0]
                 owners = [e for e in self.lookup([prefix]) if e.type in _COMPOUND_OWNERS] if is_acronym(prefix) else []
                 if owners:
-                    add(doc[token.i:token.i + 1], owners[:1])
+                    add(doc[index:index + 1], owners[:1])
 
         known = {s.start: (s.end, candidates[(s.start, s.end)][0]) for s in filter_spans(spans)}
-        for span, entries in self._role_names(doc, known):
+        for span, entries in self._role_names(doc, known, words, norms):
             add(span, entries)
         roles: set[tuple[int, int]] = set()
-        for item in PhraseFinder(doc, known).find():
+        for item in PhraseFinder(doc, known, words).find():
             add(doc[item.start:item.end], [item.entry])
             if item.heads_role:
                 roles.add((item.start, item.end))
 
         chosen = filter_spans(spans)
         context = self._jurisdiction_context(doc, chosen, candidates)
-        compound_spans = {(t.i, t.i + 1) for t in doc if "-" in t.text[1:-1]}
+        compound_spans = {(i, i + 1) for i, w in enumerate(words) if "-" in w[1:-1]}
         mentions = []
         for span in chosen:
             entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context, len(candidates[(span.start, span.end)]))]
             if not entries:
                 continue
-            entry = self._choose(entries, context)
+            entry = self._choose(entries, context, span.text)
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
                                     set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
                                     span.start, span.end, (span.start, span.end) in roles,
                                     dict(entry.attributes),
                                     (span.start, span.end) in compound_spans and not _names_whole_word(entry, span.text)))
-        mentions += self._references_back(doc, mentions)
+        mentions += self._references_back(text, mentions, words, starts, norms)
         return sorted(mentions, key=lambda m: m.start)
 
-    def _role_names(self, doc: Doc, known: dict) -> list[tuple[Span, list[GazetteerEntry]]]:
+    def _role_names(self, doc: Doc, known: dict, words: list[str],
+                    norms: list[str]) -> list[tuple[Span, list[GazetteerEntry]]]:
         """"die Staatskanzlei", "des Landeskriminalamtes": a body named by its role alone, to be
         read as the body of that kind where the document is (see :meth:`_fits_context`)."""
         found = []
-        for token in doc:
-            entries = self.role_index.get(token.norm_)
-            if not entries or token.i in known or not token.text[:1].isupper():
+        for index, norm in enumerate(norms):
+            entries = self.role_index.get(norm)
+            if not entries or index in known or not words[index][:1].isupper():
                 continue
-            before = doc[token.i - 1].text.lower() if token.i else ""
+            before = words[index - 1].lower() if index else ""
             if before in ("der", "die", "das", "des", "dem", "den", "im", "beim", "vom", "zum", "zur"):
-                found.append((doc[token.i:token.i + 1], [_RoleEntry.of(e) for e in entries]))
+                found.append((doc[index:index + 1], [_RoleEntry.of(e) for e in entries]))
         return found
 
     @staticmethod
@@ -234,60 +240,58 @@ class MentionFinder:
             return True
         return context[entry.attribute("jurisdiction") or ""] > 0
 
-    def _references_back(self, doc: Doc, mentions: list[Mention]) -> list[Mention]:
+    def _references_back(self, text: str, mentions: list[Mention], words: list[str], starts: list[int],
+                         norms: list[str]) -> list[Mention]:
         """Definite descriptions ("die Allianz", "dem Einsatz", "diese Stabsstelle") as mentions
-        of the nearest earlier entity they fit."""
+        of the entity they fit best nearby: in the paragraph, the most often named (a sentence's
+        subject counting twice), else the latest."""
         covered = set()
         for mention in mentions:
             covered.update(range(mention.token_start, mention.token_end))
         found = []
         ordered = sorted(mentions, key=lambda m: m.start)
-        for token in doc:
-            kind = anaphors().get(token.norm_)
-            if kind is None and token.text[:1].isupper():
-                kind = _compound_anaphor(token.norm_)
-                if kind is not None and not _indefinite_before(doc, token.i):
-                    kind = None
-            if kind is None or token.i in covered or token.i == 0 or not token.text[:1].isupper():
+        for index, norm in enumerate(norms):
+            word = words[index]
+            if index == 0 or index in covered or not word[:1].isupper():
                 continue
-            if doc[token.i - 1].text.lower() not in _DEFINITE and not _indefinite_before(doc, token.i):
+            kind = anaphors().get(norm)
+            new_mission = False
+            if kind is None:
+                if _compound_anaphor(norm) is None or not _indefinite_before(words, index):
+                    continue
+                kind, new_mission = "Mission", True
+            elif words[index - 1].lower() not in _DEFINITE and not _indefinite_before(words, index):
                 continue
-            earlier = [m for m in ordered if m.end <= token.idx]
-            if kind == "Mission" and anaphors().get(token.norm_) is None:
-                # "eine neue maritime Sicherheitsoperation": the mission just named (a heading)
-                fitting = [m for m in earlier if m.type.value == kind and not m.compound_owner]
-                if fitting:
-                    target = fitting[-1]
-                    found.append(Mention(token.idx, token.idx + len(token.text), token.text, target.entity_id,
-                                         target.type, target.name, set(), target.canonical, token.i, token.i + 1,
-                                         False, dict(target.attributes)))
-                continue
-            if kind == "name":
-                fitting = [m for m in earlier if stem(m.name.split()[0]) == token.norm_]
+            position = starts[index]
+            earlier = [m for m in ordered if m.end <= position]
+            if new_mission or kind == "name":
+                # "eine neue maritime Sicherheitsoperation": the mission just named (a heading);
+                # "diese Stabsstelle": the latest body whose name starts with the word
+                fitting = [m for m in earlier if not m.compound_owner and
+                           (m.type.value == kind if new_mission else stem(m.name.split()[0]) == norm)]
                 if not fitting:
                     continue
-                target = fitting[-1]
+                target = max(fitting, key=lambda m: m.start)
             else:
                 fitting = [m for m in earlier if m.type.value == kind and not m.compound_owner]
                 if not fitting:
                     continue
-                paragraph_start = doc.text.rfind("\n\n", 0, token.idx)
-                nearby = ([m for m in fitting if m.start > paragraph_start and token.idx - m.start <= 300]
-                          or [m for m in fitting if token.idx - m.start <= 300] or fitting[-1:])
-                # how often each was named nearby, a definition "Name (ACR)" counting once
+                paragraph_start = text.rfind("\n\n", 0, position)
+                nearby = ([m for m in fitting if m.start > paragraph_start and position - m.start <= 300]
+                          or [m for m in fitting if position - m.start <= 300] or fitting[-1:])
                 counts: Counter = Counter()
                 last_end: dict[str, int] = {}
                 for m in nearby:
-                    if m.start - last_end.get(m.entity_id, -100) > 20:
+                    if m.start - last_end.get(m.entity_id, -100) > 20:  # "Name (ACR)" counts once
                         counts[m.entity_id] += 1
-                        # the subject of a sentence ("KFOR arbeitet …") weighs more than an object
-                        if re.search(r"(^|[.!?:]\s+|\n)(\S+\s+)?$", doc.text[max(0, m.start - 30):m.start]):
+                        if re.search(r"(^|[.!?:]\s+|\n)(\S+\s+)?$", text[max(0, m.start - 30):m.start]):
                             counts[m.entity_id] += 1
                     last_end[m.entity_id] = m.end
-                target = max(reversed(nearby), key=lambda m: counts[m.entity_id])
-            found.append(Mention(token.idx, token.idx + len(token.text), token.text, target.entity_id, target.type,
-                                 target.name, set(), target.canonical, token.i, token.i + 1, False,
-                                 dict(target.attributes)))
+                target = max(nearby, key=lambda m: (counts[m.entity_id], m.start))
+            reference = Mention(position, position + len(word), word, target.entity_id, target.type, target.name,
+                                set(), target.canonical, index, index + 1, False, dict(target.attributes))
+            found.append(reference)
+            ordered.append(reference)  # a resolved reference makes its entity more salient for the next
         return found
 
     def _accept_single_token(self, token, key: str) -> bool:
@@ -407,24 +411,26 @@ class MentionFinder:
         aliases = tuple(dict.fromkeys(a for a in (acronym, " ".join(long_tokens)) if a != name))
         return GazetteerEntry(make_entity_id(entity_type, name), entity_type, name, aliases)
 
-    def _local_alias_spans(self, doc: Doc, definitions) -> list[tuple[Span, GazetteerEntry]]:
-        """Every use in this document of a defined acronym or long form."""
+    def _local_alias_spans(self, doc: Doc, definitions, norms: list[str]) -> list[tuple[Span, GazetteerEntry]]:
+        """Every use in this document of a defined acronym or long form, found by their stems
+        (a search over the document's stems; a matcher per document would cost more)."""
         if not definitions:
             return []
-        matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        by_key: dict[str, GazetteerEntry] = {}
+        patterns: dict[tuple[str, ...], GazetteerEntry] = {}
         for long_tokens, acronym, entity in definitions:
             for name in (" ".join(long_tokens), acronym, entity.name):
-                if not name:
-                    continue
-                pattern = self.pattern(name)
-                key = " ".join(t.norm_ for t in pattern)
-                by_key.setdefault(key, entity)
-                matcher.add(key, [pattern])
+                if name:
+                    key = tuple(t.norm_ for t in self.pattern(name) if not t.is_space)
+                    if key:
+                        patterns.setdefault(key, entity)
+        positions: dict[str, list[int]] = {}
+        for index, norm in enumerate(norms):
+            positions.setdefault(norm, []).append(index)
         found = []
-        for match_id, start, end in matcher(doc):
-            key = self.nlp.vocab.strings[match_id]
-            found.append((doc[start:end], by_key[key]))
+        for key, entity in patterns.items():
+            for start in positions.get(key[0], []):
+                if tuple(norms[start:start + len(key)]) == key:
+                    found.append((doc[start:start + len(key)], entity))
         return found
 
     def _jurisdiction_context(self, doc: Doc, spans: list[Span], candidates) -> Counter:
@@ -448,16 +454,20 @@ class MentionFinder:
                 context[place] += norms[norm_hash]
         return context
 
-    def _choose(self, entries: list[GazetteerEntry], context: Counter) -> GazetteerEntry:
+    def _choose(self, entries: list[GazetteerEntry], context: Counter, surface: str = "") -> GazetteerEntry:
+        """Of several bodies a name fits, the one whose jurisdiction the document speaks of most;
+        without such context, the one whose own name (not an alias) was written."""
         if len(entries) == 1:
             return entries[0]
+        written = " ".join(stem(w) for w in surface.split())
 
-        def score(entry: GazetteerEntry) -> tuple[int, bool, str]:
+        def score(entry: GazetteerEntry) -> tuple[int, bool, bool, str]:
             jurisdiction = entry.attribute("jurisdiction") or ""
             parent = self.gazetteer.get(jurisdiction)
             outer = parent.attribute("jurisdiction") if parent else None
-            return (context[jurisdiction] * 2 + (context[outer] if outer else 0), entry.id in self.gazetteer,
-                    entry.id)
+            own_name = " ".join(stem(w) for w in entry.name.split()) == written
+            return (context[jurisdiction] * 2 + (context[outer] if outer else 0), own_name,
+                    entry.id in self.gazetteer, entry.id)
 
         return max(entries, key=score)
 
@@ -488,13 +498,16 @@ def _compound_anaphor(norm: str) -> str | None:
     return "Mission" if norm.endswith(tuple(stem(w) for w in _MISSION_WORDS)) else None
 
 
-def _indefinite_before(doc: Doc, index: int) -> bool:
+_INDEFINITE_ARTICLES = ("ein", "eine", "einer", "einen", "einem", "eines")
+
+
+def _indefinite_before(words: list[str], index: int) -> bool:
     """"eine neue maritime X": an indefinite article, perhaps with adjectives, before the word."""
     cursor = index - 1
-    while cursor >= 0 and doc[cursor].text.islower() and doc[cursor].text not in ("ein", "eine", "einer", "einen", "einem", "eines") \
-            and doc[cursor].text.endswith(("e", "en", "er", "es", "em")) and index - cursor <= 3:
+    while cursor >= 0 and words[cursor].islower() and words[cursor] not in _INDEFINITE_ARTICLES \
+            and words[cursor].endswith(("e", "en", "er", "es", "em")) and index - cursor <= 3:
         cursor -= 1
-    return cursor >= 0 and doc[cursor].text in ("ein", "eine", "einer", "einen", "einem", "eines")
+    return cursor >= 0 and words[cursor] in _INDEFINITE_ARTICLES
 
 
 def _names_whole_word(entry: GazetteerEntry, text: str) -> bool:

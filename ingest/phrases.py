@@ -35,6 +35,7 @@ _INDEFINITE = {"ein", "eine", "einer", "eines", "einem", "einen", "keine", "mehr
                "jede", "jeder", "jedes", "beide", "beiden", "verschiedene", "weitere"}
 _OPEN_QUOTES = {"„", "\"", "»", "«", "‚"}
 _CLOSE_QUOTES = {"“", "\"", "«", "»", "‘", "”"}
+_QUOTES = _OPEN_QUOTES | _CLOSE_QUOTES
 _COMPLEMENT_STARTS = {"für", "über", "zum", "zur", "gegen"}
 _COMPLEMENT_WORDS = {"und", "von", "vom", "bei", "der", "des", "die", "den", "das", "dem", "für", "zur", "zum"}
 _PRONOUNS = {"Sie", "Er", "Es", "Ihr", "Wir", "Ich"}
@@ -115,17 +116,20 @@ def _new_entry(entity_type: EntityType, name: str, surface: str, jurisdiction: s
     return GazetteerEntry(make_entity_id(entity_type, name), entity_type, name, aliases, attributes)
 
 
-def _words(doc: Doc, start: int, end: int) -> list[str]:
-    return [t.text for t in doc[start:end] if t.text not in _OPEN_QUOTES | _CLOSE_QUOTES and not t.is_space]
+def _plain(words: list[str]) -> list[str]:
+    """Words of a name without quotes and white space."""
+    return [w for w in words if w not in _QUOTES and not w.isspace()]
 
 
 class PhraseFinder:
     """Finds the names of one document; ``known`` maps a token start to the (end, entry) of the
     gazetteer and acronym mentions already found, so phrases can build on them."""
 
-    def __init__(self, doc: Doc, known: dict[int, tuple[int, GazetteerEntry]]) -> None:
+    def __init__(self, doc: Doc, known: dict[int, tuple[int, GazetteerEntry]], words: list[str] | None = None) -> None:
         self.doc = doc
         self.known = known
+        # plain strings: indexing a spaCy Doc builds a Token object each time
+        self.words = words if words is not None else [t.text for t in doc]
 
     def find(self) -> list[Found]:
         found: list[Found] = []
@@ -138,9 +142,9 @@ class PhraseFinder:
 
     def head_phrases(self) -> list[Found]:
         doc = self.doc
+        words = self.words
         found = []
-        for index, token in enumerate(doc):
-            text = token.text
+        for index, text in enumerate(words):
             if not _capitalised(text) or is_acronym(text):
                 continue
             head_info = find_head(text)
@@ -152,7 +156,7 @@ class PhraseFinder:
                 continue  # a plural: "Landeswarnzentralen"
             start, jurisdiction, proper_modifier = self._modifiers(index)
             end, complement, place_id = self._complement(index, head.type, head_nominative.lower() in generic_heads())
-            before = doc[start - 1].text.lower() if start > 0 else ""
+            before = words[start - 1].lower() if start > 0 else ""
             generic = head_nominative.lower() in generic_heads()
             # a bare compound that only says what kind of thing it is ("das EU-Programm",
             # "die Stabsstelle") is a designator or refers back; it names nothing itself
@@ -160,7 +164,7 @@ class PhraseFinder:
                                  and _designated_type(head_nominative) is None
                                  and stem(head_nominative) not in anaphors())
             definite = before in _ARTICLES
-            described = before and doc[start - 1].text.islower() and _adjective_like(doc[start - 1].text) \
+            described = before and words[start - 1].islower() and _adjective_like(words[start - 1]) \
                 and before not in _ARTICLES and before not in _INDEFINITE and not proper_modifier
             if before in _INDEFINITE and not (complement == "für" and head.type is EntityType.AGREEMENT):
                 continue  # "eine neue Sicherheitsoperation"; but "ein Abkommen über …" is one
@@ -168,17 +172,17 @@ class PhraseFinder:
                 continue  # "das oberste exekutive Entscheidungsgremium"
             if described and complement == "genitive" and head.type is EntityType.MISSION:
                 # "den multinationalen Gefechtsverband der NATO in Litauen": the description is the name
-                while start > 0 and doc[start - 1].text.islower() and _adjective_like(doc[start - 1].text):
+                while start > 0 and words[start - 1].islower() and _adjective_like(words[start - 1]):
                     start -= 1
                 end = self._place_after(end)
             is_name = (proper_modifier or complement in ("quote", "place", "genitive", "event")
                        or (complement == "für" and (not generic or definite or head.type is EntityType.AGREEMENT))
-                       or (specific_compound and (definite or start == 0 or doc[start - 1].is_space)))
+                       or (specific_compound and (definite or start == 0 or words[start - 1].isspace())))
             if not is_name:
                 continue
-            words = _words(doc, start, end)
-            name = nominative(words)
-            if words and words[0][:1].islower():
+            name_words = _plain(words[start:end])
+            name = nominative(name_words)
+            if name_words and name_words[0][:1].islower():
                 name = name[:1].upper() + name[1:]  # "irakische Innenministerium" → "Irakisches …"
             if complement == "quote":
                 name = name  # quotes are already dropped from the words
@@ -194,10 +198,10 @@ class PhraseFinder:
 
     def _modifiers(self, head: int) -> tuple[int, str | None, bool]:
         """Where the name starts before its head: proper adjectives and nationality adjectives."""
-        doc = self.doc
+        words = self.words
         start, jurisdiction, proper = head, None, False
         while start > 0:
-            text = doc[start - 1].text
+            text = words[start - 1]
             nation = nationality_of(text)
             if nation and text.lower() not in _ARTICLES:
                 jurisdiction = jurisdiction or nation
@@ -212,16 +216,16 @@ class PhraseFinder:
 
     def _complement(self, head: int, head_type: EntityType, generic: bool) -> tuple[int, str | None, str | None]:
         """Where the name ends after its head, and what kind of complement it has."""
-        doc = self.doc
+        doc = self.words
         after = head + 1
         if after >= len(doc):
             return after, None, None
-        nxt = doc[after].text
+        nxt = doc[after]
         # Abteilung 4 „Öffentliche Sicherheit“, Stabsstelle „Krisenmanagement“
         quote_at = after + 1 if nxt.isdigit() and after + 1 < len(doc) else after
-        if doc[quote_at].text in _OPEN_QUOTES:
-            close = next((j for j in range(quote_at + 1, min(quote_at + 8, len(doc))) if doc[j].text in _CLOSE_QUOTES), None)
-            if close is not None and close > quote_at + 1 and _capitalised(doc[quote_at + 1].text):
+        if doc[quote_at] in _OPEN_QUOTES:
+            close = next((j for j in range(quote_at + 1, min(quote_at + 8, len(doc))) if doc[j] in _CLOSE_QUOTES), None)
+            if close is not None and close > quote_at + 1 and _capitalised(doc[quote_at + 1]):
                 return close + 1, "quote", None
         # Landesdirektion Sachsen, Feuerwehr Köln
         if after in self.known and self.known[after][1].type.is_place:
@@ -229,7 +233,7 @@ class PhraseFinder:
             return end, "place", entry.id
         lower = nxt.lower()
         # organisational units named by their field: "Stabsstelle Krisenmanagement"
-        if head_type is EntityType.AGENCY and doc[head].text.lower().endswith(_UNIT_HEADS) and _capitalised(nxt) \
+        if head_type is EntityType.AGENCY and doc[head].lower().endswith(_UNIT_HEADS) and _capitalised(nxt) \
                 and find_head(nxt) is None and not nxt.isupper():
             end = self.known[after][0] if after in self.known else after + 1
             return end, "quote", None
@@ -237,7 +241,7 @@ class PhraseFinder:
         if head_type in (EntityType.EVENT, EntityType.MISSION):
             end, cursor, seen = after, after, False
             while cursor < len(doc) and cursor < after + 5:
-                word = doc[cursor].text
+                word = doc[cursor]
                 if _YEAR.match(word):
                     cursor += 1
                     end, seen = cursor, True
@@ -257,9 +261,9 @@ class PhraseFinder:
         if lower in _COMPLEMENT_STARTS:
             cursor, last_noun = after + 1, None
             while cursor < len(doc) and cursor < after + 9:
-                word = doc[cursor].text
-                following = doc[cursor + 1].text if cursor + 1 < len(doc) else ""
-                if doc[cursor].is_space or word in ",.;:()!?" or word in _PRONOUNS or word in _CHAIN_STOPS:
+                word = doc[cursor]
+                following = doc[cursor + 1] if cursor + 1 < len(doc) else ""
+                if doc[cursor].isspace() or word in ",.;:()!?" or word in _PRONOUNS or word in _CHAIN_STOPS:
                     break
                 if word.lower() in ("der", "des") and cursor + 1 in self.known and last_noun is not None:
                     break  # "… Notfallmaßnahmen der Europäischen Kommission": another body's genitive
@@ -277,8 +281,8 @@ class PhraseFinder:
 
     def _place_after(self, end: int) -> int:
         """Extend a mission's name by "in <place>" right after it."""
-        doc = self.doc
-        if end + 1 < len(doc) and doc[end].text in ("in", "im") and end + 1 in self.known \
+        doc = self.words
+        if end + 1 < len(doc) and doc[end] in ("in", "im") and end + 1 in self.known \
                 and self.known[end + 1][1].type.is_place:
             return self.known[end + 1][0]
         return end
@@ -286,14 +290,14 @@ class PhraseFinder:
     # -- designated names -----------------------------------------------------------------
 
     def designated_names(self) -> list[Found]:
-        doc = self.doc
+        doc = self.words
         found = []
-        for index, token in enumerate(doc):
-            entity_type = _designated_type(token.text)
+        for index, text in enumerate(doc):
+            entity_type = _designated_type(text) if text[:1].isalpha() else None
             if entity_type is None:
                 continue
             cursor = index + 1
-            if cursor < len(doc) and doc[cursor].text == ",":
+            if cursor < len(doc) and doc[cursor] == ",":
                 cursor += 1
             cursor = _skip_example_marker(doc, cursor)
             self._name_list(cursor, entity_type, found)
@@ -301,73 +305,73 @@ class PhraseFinder:
 
     def _name_list(self, cursor: int, entity_type: EntityType, found: list[Found]) -> int:
         """Names following a designator, joined by commas, "und" or "oder"."""
-        doc = self.doc
+        doc = self.words
         while cursor < len(doc):
             span = self._one_name(cursor)
             if span is None:
                 break
             start, end, name = span
             if start not in self.known or self.known[start][0] < end:
-                found.append(Found(start, end, _new_entry(entity_type, name, doc[start:end].text)))
+                found.append(Found(start, end, _new_entry(entity_type, name, self.doc[start:end].text)))
             cursor = end
-            if cursor < len(doc) and doc[cursor].text in (",", "und", "oder", "sowie"):
+            if cursor < len(doc) and doc[cursor] in (",", "und", "oder", "sowie"):
                 cursor += 1
                 continue
             break
         return cursor
 
     def _one_name(self, cursor: int) -> tuple[int, int, str] | None:
-        doc = self.doc
+        doc = self.words
         if cursor >= len(doc):
             return None
-        if doc[cursor].text in _OPEN_QUOTES:
-            close = next((j for j in range(cursor + 1, min(cursor + 8, len(doc))) if doc[j].text in _CLOSE_QUOTES), None)
+        if doc[cursor] in _OPEN_QUOTES:
+            close = next((j for j in range(cursor + 1, min(cursor + 8, len(doc))) if doc[j] in _CLOSE_QUOTES), None)
             if close is None or close == cursor + 1:
                 return None
-            return cursor, close + 1, " ".join(_words(doc, cursor, close + 1))
+            return cursor, close + 1, " ".join(_plain(doc[cursor:close + 1]))
         end = cursor
-        while end < len(doc) and end < cursor + 3 and _name_token(doc[end].text) and (end == cursor or _capitalised(doc[end].text)):
+        while end < len(doc) and end < cursor + 3 and _name_token(doc[end]) and (end == cursor or _capitalised(doc[end])):
             end += 1
         if end == cursor:
             return None
-        return cursor, end, " ".join(t.text for t in doc[cursor:end])
+        return cursor, end, " ".join(doc[cursor:end])
 
     # -- persons --------------------------------------------------------------------------
 
     def persons(self) -> list[Found]:
-        doc = self.doc
+        doc = self.words
         found = []
         titles = person_titles()
-        for index, token in enumerate(doc):
-            title = token.text
+        for index, title in enumerate(doc):
             heads_role = titles.get(title)
             if heads_role is None:
                 continue
             cursor = index + 1
             # "Der Ministerpräsident der Region Brüssel-Hauptstadt, Herr Rudi Vervoort"
-            if cursor < len(doc) and doc[cursor].text in titles:
+            if cursor < len(doc) and doc[cursor] in titles:
                 continue
             end = cursor
-            while end < len(doc) and end < cursor + 3 and _capitalised(doc[end].text) and doc[end].text.isalpha() \
-                    and find_head(doc[end].text) is None and end not in self.known and doc[end].text.lower() not in _ARTICLES:
+            while end < len(doc) and end < cursor + 3 and _capitalised(doc[end]) and doc[end].isalpha() \
+                    and find_head(doc[end]) is None and end not in self.known and doc[end].lower() not in _ARTICLES:
                 end += 1
             if end - cursor < 2 and title not in ("Herr", "Frau"):
                 continue  # one capitalised word after "Minister" is usually no name
             if end == cursor:
                 continue
-            name = " ".join(t.text for t in doc[cursor:end])
-            role = heads_role or any(titles.get(doc[j].text) for j in range(max(0, index - 8), index))
+            name = " ".join(doc[cursor:end])
+            role = heads_role or any(titles.get(doc[j]) for j in range(max(0, index - 8), index))
             found.append(Found(cursor, end, _new_entry(EntityType.PERSON, name, name), role))
         return found
 
 
-def _skip_example_marker(doc: Doc, cursor: int) -> int:
+def _skip_example_marker(words: list[str], cursor: int) -> int:
     for marker in _EXAMPLE_MARKERS:
-        if tuple(t.text for t in doc[cursor:cursor + len(marker)]) == marker:
+        if tuple(words[cursor:cursor + len(marker)]) == marker:
             return cursor + len(marker)
     return cursor
 
 
+@lru_cache(maxsize=100_000)
 def _designated_type(word: str) -> EntityType | None:
     lower = word.lower()
     for form in (lower, lower[:-1] if lower.endswith("s") else lower, lower[:-2] if lower.endswith("es") else lower):

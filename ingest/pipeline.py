@@ -21,6 +21,7 @@ from typing import Callable, Iterable, Iterator, Protocol
 from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import SkippedFile
 from .gazetteer import load_gazetteer
+from .judgements import Judgements, load_judgements
 from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from .mentions import Mention, MentionFinder
 from .relations import RelationFinder
@@ -37,6 +38,52 @@ class Extractor(Protocol):
     version: str
 
     def extract(self, document: Document) -> Fragment: ...
+
+
+def load_extractor(spec: str) -> Extractor:
+    """An extractor named ``module:Class`` (or ``module:factory``), made with no arguments.
+
+    This is where a trained pipeline or an LLM client plugs in; the rule extractor still runs,
+    and what each finds for a document is combined into one fragment."""
+    import importlib
+
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"extractor {spec!r}: expected 'module:Class'")
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"extractor {spec!r} cannot be loaded: {exc}") from exc
+    extractor = factory()
+    for needed in ("name", "version", "extract"):
+        if not hasattr(extractor, needed):
+            raise ValueError(f"extractor {spec!r} has no {needed!r}")
+    return extractor
+
+
+def combine(document: Document, fragments: list[Fragment]) -> Fragment:
+    """One fragment from what several extractors found in the same document."""
+    entities: dict[str, Entity] = {}
+    relations: dict[tuple[str, str, str], Relation] = {}
+    for fragment in fragments:
+        for entity in fragment.entities:
+            if entity.id in entities:
+                entities[entity.id].absorb(entity)
+            else:
+                entities[entity.id] = Entity(entity.id, entity.type, entity.name, set(entity.aliases),
+                                             dict(entity.attributes), entity.canonical)
+        for relation in fragment.relations:
+            if relation.source not in entities or relation.target not in entities:
+                continue  # an extractor may only relate entities some extractor found
+            if relation.key in relations:
+                relations[relation.key].absorb(relation)
+            else:
+                relations[relation.key] = Relation(relation.source, relation.target, relation.type,
+                                                   list(relation.evidence))
+    labels = sorted({f.document.extractor for f in fragments if f.document.extractor})
+    stamped = Document(document.id, document.text, document.title, document.media_type, document.sha256,
+                       " ".join(labels))
+    return Fragment(stamped, [entities[k] for k in sorted(entities)], [relations[k] for k in sorted(relations)])
 
 
 class RuleExtractor:
@@ -124,32 +171,47 @@ def discover(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
     return found
 
 
-_WORKER_EXTRACTOR: RuleExtractor | None = None
+@dataclass(frozen=True)
+class Settings:
+    """What every worker needs to extract the same way."""
+
+    gazetteer_files: tuple[str, ...] = ()
+    extractors: tuple[str, ...] = ()  # extra extractors, "module:Class"
+    judgements_file: str | None = None
 
 
-def _worker_init(gazetteer_files: tuple[str, ...]) -> None:
-    global _WORKER_EXTRACTOR
-    _WORKER_EXTRACTOR = RuleExtractor(gazetteer_files)
+_WORKER: tuple[list[Extractor], Judgements] | None = None
+
+
+def _worker_init(settings: Settings) -> None:
+    global _WORKER
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files)]
+    extractors += [load_extractor(spec) for spec in settings.extractors]
+    _WORKER = (extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None))
 
 
 def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
     path, doc_id = item
-    assert _WORKER_EXTRACTOR is not None
+    assert _WORKER is not None
+    extractors, judgements = _WORKER
     try:
-        return _WORKER_EXTRACTOR.extract(load_document(path, doc_id))
+        document = load_document(path, doc_id)
     except UnreadableDocument as exc:
         return SkippedFile(str(path), str(exc))
+    fragments = [extractor.extract(document) for extractor in extractors]
+    fragment = fragments[0] if len(fragments) == 1 else combine(document, fragments)
+    return judgements.apply(fragment)
 
 
-def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, settings: Settings = Settings(),
                 progress: Callable[[str], None] | None = None) -> Iterator[Fragment | SkippedFile]:
-    """Extract every file, in order of completion, reporting each to ``progress``."""
+    """Extract every file, in input order, reporting each to ``progress``."""
     if workers <= 1:
-        _worker_init(gazetteer_files)
+        _worker_init(settings)
         results: Iterable[Fragment | SkippedFile] = map(_extract_path, files)
         pool = None
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(gazetteer_files,))
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings,))
         chunk = max(1, min(64, len(files) // (workers * 8) or 1))
         results = pool.map(_extract_path, files, chunksize=chunk)
     try:
@@ -162,7 +224,7 @@ def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, gazetteer_fi
             pool.shutdown(cancel_futures=True)
 
 
-def build_graph(inputs: Iterable[Path], *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+def build_graph(inputs: Iterable[Path], *, workers: int = 1, settings: Settings = Settings(),
                 progress: Callable[[str], None] | None = None,
                 on_total: Callable[[int], None] | None = None) -> BuildResult:
     """Read every document under ``inputs`` and merge their fragments into one graph.
@@ -172,7 +234,7 @@ def build_graph(inputs: Iterable[Path], *, workers: int = 1, gazetteer_files: tu
         on_total(len(files))
     fragments: list[Fragment] = []
     skipped: list[SkippedFile] = []
-    for result in extract_all(files, workers=workers, gazetteer_files=gazetteer_files, progress=progress):
+    for result in extract_all(files, workers=workers, settings=settings, progress=progress):
         if isinstance(result, SkippedFile):
             skipped.append(result)
         else:
@@ -184,11 +246,11 @@ def default_workers() -> int:
     return max(1, min(4, (os.cpu_count() or 1)))
 
 
-__all__ = ["build", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
+__all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
            "build_graph", "discover", "extract_all", "SUPPORTED_SUFFIXES"]
 
 
-def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, gazetteer_files: tuple[str, ...] = (),
+def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Settings = Settings(),
           progress: Callable[[str], None] | None = None,
           on_total: Callable[[int], None] | None = None) -> BuildResult:
     """Build the graph from ``inputs`` and write every output into ``out`` (atomically).
@@ -197,8 +259,7 @@ def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, gazetteer_file
     """
     from ..graph.outputs import write_outputs
 
-    result = build_graph(inputs, workers=workers, gazetteer_files=gazetteer_files, progress=progress,
-                         on_total=on_total)
+    result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total)
     if result.documents:
         write_outputs(result.graph, out, result.skipped)
     return result

@@ -52,6 +52,7 @@ _COORDINATION = {"und", "oder", "sowie", "bzw", ",", "als", "auch", "(", ")", "z
                  "wie", "etwa", "u", "a", "darunter"}
 _TIME = re.compile(r"\b(?:seit|ab|im|am|vom|bis)\s+(?:(?:dem\s+)?Jahr(?:e)?\s+)?(?:\d{1,2}\.\s*)?"
                    r"(?:\w+\s+)?(?:1[89]|20)\d{2}\b|\b(?:1[89]|20)\d{2}\b", re.I)
+_CHAIR = re.compile(r"Vorsitz|leitet|chair", re.I)
 _ACTOR_OWNERS = {EntityType.INTERNATIONAL_ORGANIZATION, EntityType.COUNTRY, EntityType.GOVERNMENT,
                  EntityType.AGENCY, EntityType.REGION, EntityType.CITY}
 _BODIES = {EntityType.AGENCY, EntityType.COMMITTEE, EntityType.GOVERNMENT, EntityType.INTERNATIONAL_ORGANIZATION,
@@ -99,8 +100,20 @@ def cues() -> tuple[Cue, ...]:
 
 @lru_cache(maxsize=1)
 def any_cue() -> re.Pattern:
-    """All cues in one pattern: most sentences have none, and one search tells."""
-    return re.compile("|".join(f"(?:{c.cue.pattern})" for c in cues()), re.I)
+    """Where any cue starts: one scan per sentence instead of one per rule (a zero-width
+    lookahead, so cues that overlap are all found)."""
+    return re.compile("(?=" + "|".join(f"(?:{c.cue.pattern})" for c in cues()) + ")", re.I)
+
+
+def _cue_matches(text: str) -> list[tuple[Cue, re.Match]]:
+    """Every (rule, match) in ``text``, in text order."""
+    found = []
+    for position in sorted({m.start() for m in any_cue().finditer(text)}):
+        for rule in cues():
+            match = rule.cue.match(text, position)
+            if match is not None:
+                found.append((rule, match))
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -246,7 +259,8 @@ class RelationFinder:
         lead: tuple[Sentence, Mention | None] | None = None
         lead_covers_headings = False
         paragraphs = _paragraph_texts(self.text, segments)
-        heading_text = ""
+        crisis_paragraphs = {p for p, text in paragraphs.items() if is_crisis_context(text)}
+        heading_crisis = False
         cursor = 0
         for segment in segments:
             while cursor < len(mentions) and mentions[cursor].start < segment.start:
@@ -256,12 +270,12 @@ class RelationFinder:
                 inside.append(mentions[probe])
                 probe += 1
             sentence = Sentence(self.text, segment, inside)
-            context = (segment.text, lead[0].segment.text if lead else "", paragraphs.get(segment.paragraph, ""),
-                       heading_text)
-            evidence = self._evidence(segment, context, lead[0].segment if lead else None)
             is_item = segment.is_list_item or (segment.is_heading and lead_covers_headings)
+            crisis = (heading_crisis or segment.paragraph in crisis_paragraphs
+                      or (lead is not None and is_crisis_context(lead[0].segment.text)))
+            evidence = self._evidence(segment, crisis, lead[0].segment if lead else None) if inside else None
             if segment.is_heading and not is_item:
-                heading_text = segment.text
+                heading_crisis = is_crisis_context(segment.text)
                 lead = None
                 if sentence.actors:
                     topic = _prefer_bodies(sentence.actors)
@@ -270,7 +284,9 @@ class RelationFinder:
                 lead = None
             subject_topic = lead[1] if (is_item and lead) else topic
             sentence.implicit_subject = is_item
-            if inside:
+            # a relation has two ends: one mention alone needs the topic for the other
+            related = len(inside) > 1 or (inside and (sentence.opens_with_topic_word() or _CHAIR.search(segment.text)))
+            if related:
                 found += self._cue_frames(sentence, subject_topic, evidence)
                 if is_item and lead:
                     found += self._cue_frames(sentence, subject_topic, evidence, lead_sentence=lead[0])
@@ -292,10 +308,12 @@ class RelationFinder:
         found += self._named_owners(segments, mentions, paragraphs)
         return _dedupe(found)
 
-    def _evidence(self, segment: Segment, context: tuple[str, ...], lead: Segment | None) -> Evidence:
+    def _evidence(self, segment: Segment, crisis: bool, lead: Segment | None) -> Evidence:
+        """The segment as evidence, with the time it states and whether it (its paragraph, its
+        heading or the sentence its list hangs under) speaks of a crisis."""
         times = stated_times(segment.text) or (stated_times(lead.text) if lead else {})
         return Evidence(self.doc_id, segment.text, segment.start, segment.end,
-                        CRISIS_CONTEXT if is_crisis_context(*context) else None,
+                        CRISIS_CONTEXT if crisis or is_crisis_context(segment.text) else None,
                         times.get("since"), times.get("date"), self.extractor)
 
     @staticmethod
@@ -309,26 +327,23 @@ class RelationFinder:
                     lead_sentence: Sentence | None = None) -> list[Found]:
         source = lead_sentence or sentence
         text = source.segment.text
-        if not any_cue().search(text):
-            return []
         offset = source.segment.start
         results: list[Found] = []
-        for rule in cues():
-            for match in rule.cue.finditer(text):
-                cue_start, cue_end = offset + match.start(), offset + match.end()
-                holder = next((m for m in source.mentions if m.start <= cue_start < m.end), None)
-                if holder is not None and not holder.compound_owner:
-                    continue  # "Abkommen über Freundschaft und Zusammenarbeit": a cue inside a name
-                marker = self._marker(rule, text, match, offset)
-                if rule.marker is not None and marker is None:
-                    continue
-                if lead_sentence is not None:
-                    # the lead's cue and subject, this item's mentions as objects
-                    objects = sentence.chain(sentence.segment.start, sentence.mentions)
-                    subjects = [topic] if topic else []
-                    results += self._emit(rule, subjects, objects, sentence, evidence)
-                    continue
-                results += self._apply_frame(rule, sentence, topic, cue_start, cue_end, marker, evidence)
+        for rule, match in _cue_matches(text):
+            cue_start, cue_end = offset + match.start(), offset + match.end()
+            holder = next((m for m in source.mentions if m.start <= cue_start < m.end), None)
+            if holder is not None and not holder.compound_owner:
+                continue  # "Abkommen über Freundschaft und Zusammenarbeit": a cue inside a name
+            marker = self._marker(rule, text, match, offset)
+            if rule.marker is not None and marker is None:
+                continue
+            if lead_sentence is not None:
+                # the lead's cue and subject, this item's mentions as objects
+                objects = sentence.chain(sentence.segment.start, sentence.mentions)
+                subjects = [topic] if topic else []
+                results += self._emit(rule, subjects, objects, sentence, evidence)
+                continue
+            results += self._apply_frame(rule, sentence, topic, cue_start, cue_end, marker, evidence)
         return results
 
     @staticmethod
@@ -487,7 +502,7 @@ class RelationFinder:
             segment = next((s for s in segments if s.start <= mention.start < s.end), None)
             if segment is None:
                 continue
-            evidence = self._evidence(segment, (segment.text, paragraphs.get(segment.paragraph, "")), None)
+            evidence = self._evidence(segment, is_crisis_context(paragraphs.get(segment.paragraph, "")), None)
             for owner in owners:
                 if owner.type is EntityType.INTERNATIONAL_ORGANIZATION and owner.entity_id != mention.entity_id:
                     seen.add(mention.entity_id)
