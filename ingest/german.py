@@ -100,6 +100,7 @@ def find_head(word: str) -> tuple[Head, str] | None:
 
 
 _ADJECTIVE_ENDING = re.compile(r"^(?P<stem>[A-Za-zÄÖÜäöüß\-]+?)(?P<ending>en|em)$")
+_WEAK_ENDING = re.compile(r"^(?P<stem>[A-Za-zÄÖÜäöüß\-]{3,}?)(?P<ending>e)$")
 _NOMINATIVE_ENDING = {"m": "er", "f": "e", "n": "es", "pl": "e"}
 
 
@@ -114,6 +115,8 @@ def nominative(words: list[str]) -> str:
     'Interministerieller Arbeitsstab für Notfalllagen'
     >>> nominative(["Europäischen", "Union"])
     'Europäische Union'
+    >>> nominative(["Interministerielle", "Arbeitsstab"])
+    'Interministerieller Arbeitsstab'
     """
     head_index = None
     head_info = None
@@ -129,7 +132,10 @@ def nominative(words: list[str]) -> str:
     for index, word in enumerate(words):
         if index < head_index:
             match = _ADJECTIVE_ENDING.match(word)
-            if match and word[:1].isalpha() and not is_acronym(word):
+            if match is None and head.gender in ("m", "n"):
+                # "der Interministerielle Arbeitsstab": the weak ending after an article
+                match = _WEAK_ENDING.match(word)
+            if match and word[:1].isalpha() and not is_acronym(word) and find_head(word) is None:
                 word = match.group("stem") + _NOMINATIVE_ENDING.get(head.gender, "e")
         elif index == head_index:
             word = head_nominative if head.gender != "pl" else word

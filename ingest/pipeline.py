@@ -13,6 +13,7 @@ client); :class:`RuleExtractor` is the deterministic default.
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Callable, Iterable, Iterator, Protocol
 
 from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import SkippedFile
-from .gazetteer import load_gazetteer
+from .gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
+from .german import is_acronym
 from .judgements import Judgements, load_judgements
 from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from .mentions import Mention, MentionFinder
@@ -92,8 +94,11 @@ class RuleExtractor:
     name = EXTRACTOR_NAME
     version = EXTRACTOR_VERSION
 
-    def __init__(self, gazetteer_files: tuple[str, ...] = ()) -> None:
-        self.mention_finder = MentionFinder(load_gazetteer(tuple(gazetteer_files)))
+    def __init__(self, gazetteer_files: tuple[str, ...] = (), extra_entries: tuple[GazetteerEntry, ...] = ()) -> None:
+        gazetteer = load_gazetteer(tuple(gazetteer_files))
+        if extra_entries:
+            gazetteer = Gazetteer([*gazetteer.entries.values(), *extra_entries])
+        self.mention_finder = MentionFinder(gazetteer)
 
     @property
     def label(self) -> str:
@@ -239,7 +244,45 @@ def build_graph(inputs: Iterable[Path], *, workers: int = 1, settings: Settings 
             skipped.append(result)
         else:
             fragments.append(result)
+    fragments = resolve_across_documents(fragments, settings)
     return BuildResult(merge_fragments(fragments), skipped, len(fragments))
+
+
+def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> list[Fragment]:
+    """Acronyms one document defines ("Interministerieller Arbeitsstab für Notfalllagen (IMAS)")
+    and another uses bare ("der IMAS"): the second is extracted again with that definition
+    known. Deterministic: the definitions are taken in document order."""
+    gazetteer = load_gazetteer(settings.gazetteer_files)
+    defined: dict[str, Entity] = {}
+    for fragment in sorted(fragments, key=lambda f: f.document.id):
+        for entity in fragment.entities:
+            if entity.id in gazetteer:
+                continue
+            for alias in sorted(entity.aliases):
+                if is_acronym(alias) and len(alias) >= 3:
+                    defined.setdefault(alias, entity)
+    if not defined:
+        return fragments
+    pattern = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True)) + r")\b")
+    redo = []
+    for index, fragment in enumerate(fragments):
+        ids = {e.id for e in fragment.entities}
+        if any(defined[m.group(1)].id not in ids for m in pattern.finditer(fragment.document.text)):
+            redo.append(index)
+    if not redo:
+        return fragments
+    extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
+                  for e in {id(e): e for e in defined.values()}.values())
+    extractor = RuleExtractor(settings.gazetteer_files, extra)
+    judgements = load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
+    fragments = list(fragments)
+    for index in redo:
+        previous = fragments[index].document
+        document = Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256)
+        others = [load_extractor(spec).extract(document) for spec in settings.extractors]
+        fragment = extractor.extract(document)
+        fragments[index] = judgements.apply(combine(document, [fragment, *others]) if others else fragment)
+    return fragments
 
 
 def default_workers() -> int:

@@ -65,3 +65,25 @@ def test_crisis_context_is_marked(graph_data):
     assert crisis, "the corpus speaks of crises; some relations must carry the context"
     for edge in crisis:
         assert any(e.get("context") == "crisis" for e in edge["evidence"])
+
+
+def test_an_acronym_defined_in_one_document_resolves_in_another(tmp_path):
+    from actorgraph.ingest.pipeline import build_graph
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Der Interministerielle Arbeitsstab für Notfalllagen (IMAS) tritt bei Krisen "
+                                  "zusammen.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Die Thüringer Staatskanzlei arbeitet eng mit dem IMAS zusammen.\n", encoding="utf-8")
+    graph = build_graph([folder]).graph
+    imas = [e for e in graph.entities.values() if "IMAS" in e.aliases]
+    assert len(imas) == 1 and imas[0].name == "Interministerieller Arbeitsstab für Notfalllagen"
+    (relation,) = graph.relations_of(imas[0].id)
+    assert relation.type.value == "COOPERATES_WITH" and relation.evidence[0].doc == "b.txt"
+
+
+def test_inflected_names_become_one_nominative_node(graph_data):
+    names = {n["name"] for n in graph_data["nodes"]}
+    assert "Interministerieller Arbeitsstab für Notfalllagen" in names
+    assert "Thüringer Ministerium für Inneres und Kommunales" in names
+    assert not any(n.endswith(("Krisenzentrums", "Ministeriums", "Arbeitsstabes")) for n in names)
