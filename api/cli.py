@@ -6,9 +6,12 @@ non-zero exit, never a traceback.
 
 from __future__ import annotations
 
+import csv
+import json
 import sys
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -116,6 +119,134 @@ def build(
     table.add_row("entities", str(counts["entities"]), style="bold")
     table.add_row("relations", str(counts["relations"]), style="bold")
     out.print(table)
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    csv = "csv"
+    table = "table"
+
+
+def print_rows(columns: list[str], rows: list[dict[str, Any]], output: OutputFormat) -> None:
+    """Rows to stdout: a JSON list of objects, CSV with a header, or a table for people."""
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
+    elif output is OutputFormat.csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(show_header=True, show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        out.print(table)
+        err.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+def parse_params(values: Optional[list[str]]) -> dict[str, str]:
+    params = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            fail(f"parameter {item!r} is not NAME=VALUE")
+        params[name.strip()] = value
+    return params
+
+
+def _query_text(query: str) -> str:
+    """A query given inline, as a file path, or as '-' for standard input."""
+    if query == "-":
+        return sys.stdin.read()
+    path = Path(query)
+    if len(query) < 4096 and "\n" not in query and path.suffix in (".rq", ".sparql", ".cypher", ".cql") and path.is_file():
+        return path.read_text(encoding="utf-8")
+    return query
+
+
+@app.command()
+def sparql(
+    query: str = typer.Argument(..., help="SPARQL query text, a .rq file, or - for standard input."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
+) -> None:
+    """Run a SPARQL query on the Oxigraph store (read-only)."""
+    from ..graph.sparql_store import SparqlError, open_store, query as run
+
+    try:
+        columns, rows = run(open_store(out_dir), _query_text(query))
+    except (SparqlError, FileNotFoundError, OSError) as exc:
+        fail(f"SPARQL: {exc}")
+    print_rows(columns, rows, output)
+
+
+@app.command()
+def cypher(
+    query: str = typer.Argument(..., help="Cypher query text, a .cypher file, or - for standard input."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="Query parameter NAME=VALUE ($NAME)."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
+) -> None:
+    """Run a Cypher query on the embedded LadybugDB store (opened read-only: writes are refused)."""
+    from ..graph.cypher_store import CypherError, CypherStore
+
+    try:
+        store = CypherStore(out_dir)
+        columns, rows = store.query(_query_text(query), parse_params(param))
+    except (CypherError, FileNotFoundError) as exc:
+        fail(f"Cypher: {exc}")
+    print_rows(columns, rows, output)
+
+
+@app.command()
+def ask(
+    question: Optional[str] = typer.Argument(None, help="A named question (see --list)."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="Question parameter NAME=VALUE."),
+    engine: Optional[str] = typer.Option(None, "--engine", "-e", help="sparql or cypher (networkx for analytics)."),
+    list_questions: bool = typer.Option(False, "--list", help="List the named questions."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
+) -> None:
+    """Answer a named question from the catalog in queries/ (same rows on either engine)."""
+    from ..queries.catalog import Engines, QuestionError, ask as answer, load_catalog
+
+    if list_questions or not question:
+        rows = [{"name": q.name, "engines": ", ".join(q.engines),
+                 "parameters": ", ".join(f"{p.name}{'' if p.required else '?'}" for p in q.parameters),
+                 "description": q.description} for q in load_catalog()]
+        print_rows(["name", "engines", "parameters", "description"], rows, output)
+        return
+    if engine is not None and engine not in ("sparql", "cypher", "networkx"):
+        fail(f"unknown engine {engine!r} (sparql, cypher or networkx)")
+    engines = Engines(out_dir)
+    try:
+        asked, rows = answer(engines, question, parse_params(param), engine)
+    except (QuestionError, FileNotFoundError) as exc:
+        fail(str(exc))
+    except ValueError as exc:  # an engine refused a parameter value
+        fail(f"{question}: {exc}")
+    finally:
+        engines.close()
+    print_rows(list(asked.columns), rows, output)
+
+
+@app.command()
+def validate(
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+) -> None:
+    """Check graph.ttl against the SHACL shapes of the vocabulary (graph/shapes.ttl)."""
+    from ..graph.validation import validate_turtle
+
+    path = out_dir / "graph.ttl"
+    if not path.is_file():
+        fail(f"no graph.ttl in {out_dir}/: run `actorgraph build` first")
+    conforms, report = validate_turtle(path)
+    if conforms:
+        out.print(f"{path}: conforms to the shapes")
+        return
+    err.print(report, highlight=False, soft_wrap=True)
+    fail(f"{path} does not conform to the shapes")
 
 
 @app.command()

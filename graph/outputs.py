@@ -3,7 +3,8 @@ place in one rename, so an interrupted or failed build never leaves half-written
 good previous build.
 
 Files: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF), ``graph.graphml``
-(networkx), ``build.json`` (what was read, skipped and counted).
+(networkx), ``build.json`` (what was read, skipped and counted); stores: ``oxigraph/`` (SPARQL),
+``ladybug/`` (embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
 """
 
 from __future__ import annotations
@@ -23,6 +24,28 @@ from .networkx_view import write_graphml
 from .rdf import write_rdf
 
 OUTPUT_FILES = ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
+
+
+def _write_sparql_store(graph: Graph, folder: Path) -> None:
+    from .sparql_store import write_store
+
+    write_store(graph, folder)
+
+
+def _write_cypher_store(graph: Graph, folder: Path) -> None:
+    from .cypher_store import write_store
+
+    write_store(graph, folder)
+
+
+def _write_neo4j_files(graph: Graph, folder: Path) -> None:
+    from .neo4j_export import write_import_files
+
+    write_import_files(graph, folder)
+
+
+# The stores the query commands read, built inside the same staging folder as the files.
+STORE_WRITERS = (_write_sparql_store, _write_cypher_store, _write_neo4j_files)
 
 
 @dataclass

@@ -92,16 +92,19 @@ def _add_relation(rdf: RDFGraph, relation: Relation) -> None:
     rdf.add((node, RDF.subject, source))
     rdf.add((node, RDF.predicate, predicate))
     rdf.add((node, RDF.object, target))
+    rdf.add((node, AG.relationType, Literal(relation.type.value)))
     if relation.context:
         rdf.add((node, AG.context, Literal(relation.context)))
     if relation.since:
         rdf.add((node, AG.since, time_literal(relation.since)))
     if relation.date:
         rdf.add((node, AG.date, time_literal(relation.date)))
-    for evidence in relation.evidence:
+    for position, evidence in enumerate(relation.evidence):
         digest = hashlib.sha1(f"{relation.key}|{evidence.doc}|{evidence.start}|{evidence.end}".encode()).hexdigest()[:16]
         ev = ID[f"evidence/{digest}"]
         rdf.add((node, AG.evidence, ev))
+        if position == 0:  # the first supporting sentence, by document and offset: what questions show
+            rdf.add((node, AG.firstEvidence, ev))
         rdf.add((ev, RDF.type, AG.Evidence))
         rdf.add((ev, RDF.type, PROV.Entity))
         rdf.add((ev, PROV.wasDerivedFrom, document_uri(evidence.doc)))

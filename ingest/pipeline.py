@@ -300,9 +300,9 @@ def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Sett
 
     Nothing is written when no document could be read: the previous build stays as it was.
     """
-    from ..graph.outputs import write_outputs
+    from ..graph.outputs import STORE_WRITERS, write_outputs
 
     result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total)
     if result.documents:
-        write_outputs(result.graph, out, result.skipped)
+        write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS))
     return result

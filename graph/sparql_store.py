@@ -1,0 +1,95 @@
+"""The SPARQL store: the graph's RDF (``graph/rdf.py``) in an Oxigraph store on disk.
+
+Queries run on a store opened read-only, so no query can change it; parameters are bound with
+Oxigraph's substitutions (SEP-0007), never spliced into the query text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from .model import Graph
+from .rdf import to_rdf
+
+STORE_DIR = "oxigraph"
+PREFIXES = {
+    "ag": "https://actorgraph.org/ns#",
+    "id": "https://actorgraph.org/id/",
+    "org": "http://www.w3.org/ns/org#",
+    "schema": "https://schema.org/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+}
+
+
+class SparqlError(ValueError):
+    """A query the engine refused (syntax, an update on the read-only store); one line."""
+
+
+def write_store(graph: Graph, folder: Path) -> Path:
+    """Load the graph's triples into an Oxigraph store under ``folder``."""
+    path = Path(folder) / STORE_DIR
+    store = ox.Store(str(path))
+    data = to_rdf(graph).serialize(format="nt", encoding="utf-8")
+    store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+    store.flush()
+    store.optimize()
+    del store
+    return path
+
+
+def open_store(out: Path) -> ox.Store:
+    path = Path(out) / STORE_DIR
+    if not path.is_dir():
+        raise FileNotFoundError(f"no SPARQL store in {out}/: run `actorgraph build` first")
+    return ox.Store.read_only(str(path))
+
+
+def term_value(term: Any) -> Any:
+    """A query result term as a plain Python value: IRIs and strings as text, numbers as numbers."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.datatype else ""
+        if datatype.endswith(("#integer", "#int", "#long")):
+            return int(term.value)
+        if datatype.endswith(("#decimal", "#double", "#float")):
+            return float(term.value)
+        if datatype.endswith("#boolean"):
+            return term.value == "true"
+        return term.value
+    return term.value
+
+
+def literal(value: Any) -> ox.Literal:
+    return ox.Literal(value) if not isinstance(value, int) else ox.Literal(str(value), datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer"))
+
+
+def query(store: ox.Store, text: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """Run a SELECT (or ASK) query; returns column names and rows as dictionaries."""
+    substitutions = {ox.Variable(name): literal(value) for name, value in (params or {}).items()}
+    try:
+        result = store.query(text, prefixes=PREFIXES, substitutions=substitutions)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise SparqlError(_one_line(exc)) from None
+    if isinstance(result, bool):
+        return ["ask"], [{"ask": result}]
+    if isinstance(result, ox.QuerySolutions):
+        columns = [v.value for v in result.variables]
+        return columns, [{c: term_value(solution[c]) for c in columns} for solution in result]
+    # CONSTRUCT / DESCRIBE: triples as rows
+    return ["subject", "predicate", "object"], [
+        {"subject": t.subject.value, "predicate": t.predicate.value, "object": term_value(t.object)} for t in result]
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or exc.__class__.__name__

@@ -1,0 +1,163 @@
+"""The named questions: one ``.cypher`` and one ``.rq`` file each, described in ``catalog.json``.
+
+Both engines answer with the same rows: the catalog lists each question's columns; Cypher lists
+and SPARQL ``CONCAT`` strings meet as ``" > "``-joined text, missing values are ``None`` in both,
+and rows come back sorted. Parameters are bound by the engines (``$name`` in Cypher,
+``?param_<name>`` in SPARQL), never spliced into query text. Questions that neither language
+answers well (``brokers``, ``communities``) run on the networkx view and say so.
+
+>>> [q.name for q in load_catalog()][:3]
+['crisis-coordination', 'actor-profile', 'path']
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+ENGINES = ("cypher", "sparql", "networkx")
+
+
+class QuestionError(ValueError):
+    """An unknown question, engine or parameter; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Question:
+    name: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    columns: tuple[str, ...]
+    engines: tuple[str, ...]
+
+    def text(self, engine: str) -> str:
+        """The query text for ``engine`` (``cypher`` or ``sparql``)."""
+        suffix = {"cypher": "cypher", "sparql": "rq"}[engine]
+        return resources.files("actorgraph.queries").joinpath(f"{self.name}.{suffix}").read_text("utf-8")
+
+    def check(self, params: dict[str, Any], engine: str) -> dict[str, Any]:
+        """The parameters, checked: unknown ones and missing required ones are refused."""
+        if engine not in self.engines:
+            raise QuestionError(f"question {self.name!r} runs on {', '.join(self.engines)}, not {engine!r}")
+        known = {p.name for p in self.parameters}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise QuestionError(f"unknown parameter {unknown[0]!r} for question {self.name!r} (parameters: {allowed})")
+        missing = [p.name for p in self.parameters if p.required and not params.get(p.name)]
+        if missing:
+            raise QuestionError(f"question {self.name!r} needs parameter {missing[0]!r} (-p {missing[0]}=VALUE)")
+        return {k: v for k, v in params.items() if v not in (None, "")}
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> tuple[Question, ...]:
+    data = json.loads(resources.files("actorgraph.queries").joinpath("catalog.json").read_text("utf-8"))
+    return tuple(Question(q["name"], q["description"],
+                          tuple(Parameter(p["name"], p["required"], p["description"]) for p in q["parameters"]),
+                          tuple(q["columns"]), tuple(q["engines"])) for q in data)
+
+
+def get_question(name: str) -> Question:
+    for question in load_catalog():
+        if question.name == name:
+            return question
+    names = ", ".join(q.name for q in load_catalog())
+    raise QuestionError(f"unknown question {name!r} (questions: {names})")
+
+
+def normalise(value: Any) -> Any:
+    """One representation for both engines' values."""
+    if isinstance(value, list):
+        return " > ".join(str(v) for v in value)
+    if value == "":
+        return None
+    return value
+
+
+def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
+             keep_order: bool = False) -> list[dict[str, Any]]:
+    """The question's columns, normalised values, distinct rows in a stable order (the engine's
+    own order for rankings)."""
+    missing = [c for c in question.columns if c not in columns]
+    if missing:
+        raise QuestionError(f"the {question.name} query does not return column {missing[0]!r}")
+    shaped = list(dict.fromkeys(tuple(normalise(row.get(c)) for c in question.columns) for row in rows))
+    if not keep_order:
+        shaped.sort(key=lambda r: tuple((v is None, str(v)) for v in r))
+    return [dict(zip(question.columns, r)) for r in shaped]
+
+
+class Engines:
+    """The stores of one build folder, opened read-only on first use."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = Path(out)
+        self._cypher = None
+        self._sparql = None
+        self._graph = None
+
+    @property
+    def cypher(self):
+        if self._cypher is None:
+            from ..graph.cypher_store import CypherStore
+
+            self._cypher = CypherStore(self.out)
+        return self._cypher
+
+    @property
+    def sparql(self):
+        if self._sparql is None:
+            from ..graph.sparql_store import open_store
+
+            self._sparql = open_store(self.out)
+        return self._sparql
+
+    @property
+    def graph(self):
+        if self._graph is None:
+            from ..graph.jsonio import read_json
+
+            self._graph = read_json(self.out / "graph.json")
+        return self._graph
+
+    def close(self) -> None:
+        if self._cypher is not None:
+            self._cypher.close()
+            self._cypher = None
+        self._sparql = None
+
+
+def ask(engines: Engines, name: str, params: dict[str, Any] | None = None,
+        engine: str | None = None) -> tuple[Question, list[dict[str, Any]]]:
+    """Answer a named question; ``engine`` defaults to the question's first."""
+    question = get_question(name)
+    engine = engine or question.engines[0]
+    params = question.check(dict(params or {}), engine)
+    if engine == "networkx":
+        from . import analytics
+
+        rows = getattr(analytics, name.replace("-", "_"))(engines.graph, **params)
+        return question, rows_for(question, list(question.columns), rows, keep_order=True)
+    if engine == "cypher":
+        # every declared parameter is passed; an absent optional one as '' (the queries test for it)
+        bound = {p.name: params.get(p.name, "") for p in question.parameters}
+        columns, rows = engines.cypher.query(question.text("cypher"), bound)
+    else:
+        from ..graph.sparql_store import query
+
+        # absent optional parameters are "" here too: Oxigraph's substitutions do not answer BOUND()
+        bound = {f"param_{p.name}": params.get(p.name, "") for p in question.parameters}
+        columns, rows = query(engines.sparql, question.text("sparql"), bound)
+    return question, rows_for(question, columns, rows)
