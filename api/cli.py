@@ -249,6 +249,44 @@ def validate(
     fail(f"{path} does not conform to the shapes")
 
 
+push_app = typer.Typer(help="Push the built graph to a graph database server.", no_args_is_help=True)
+app.add_typer(push_app, name="push")
+
+
+@push_app.command("neo4j")
+def push_neo4j(
+    uri: Optional[str] = typer.Option(None, "--uri", envvar="NEO4J_URI", help="bolt:// or neo4j:// address."),
+    user: str = typer.Option("neo4j", "--user", envvar="NEO4J_USER"),
+    password: str = typer.Option("", "--password", envvar="NEO4J_PASSWORD"),
+    database: Optional[str] = typer.Option(None, "--database", envvar="NEO4J_DATABASE"),
+    batch_size: int = typer.Option(200, "--batch-size", min=1, help="Rows per UNWIND statement, at most."),
+    batch_bytes: int = typer.Option(4000, "--batch-bytes", min=500,
+                                    help="Data per statement, about (small for FalkorDB; raise for Neo4j)."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+) -> None:
+    """Push graph.json to Neo4j (or any Bolt server): MERGE on ids, so pushing twice changes nothing."""
+    from ..graph.jsonio import read_json
+    from ..graph.neo4j_store import PushError, push
+
+    if not uri:
+        fail("no server address: give --uri or set NEO4J_URI")
+    if not (out_dir / "graph.json").is_file():
+        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
+    graph = read_json(out_dir / "graph.json")
+    progress = Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                        MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True,
+                        disable=not err.is_terminal)
+    with progress:
+        task = progress.add_task(f"pushing to {uri}", total=len(graph.entities) + len(graph.relations))
+        try:
+            result = push(graph, uri, user, password, database, batch_size,
+                          progress=lambda n: progress.advance(task, n), batch_bytes=batch_bytes)
+        except PushError as exc:
+            fail(str(exc))
+    out.print(f"pushed {result.nodes} nodes and {result.relationships} relationships to {uri} "
+              f"(unique ids by {result.constraints})")
+
+
 @app.command()
 def serve(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder to serve."),
