@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
 
 from rdflib import RDF, XSD, Graph as RDFGraph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDFS, SKOS
@@ -53,7 +55,7 @@ def entity_uri(entity_id: str) -> URIRef:
 
 
 def document_uri(doc_id: str) -> URIRef:
-    return DOC[doc_id.replace(" ", "%20")]
+    return DOC[quote(doc_id, safe="/._-~")]
 
 
 def relation_uri(relation: Relation) -> URIRef:
@@ -74,6 +76,7 @@ def _add_entity(rdf: RDFGraph, entity: Entity) -> None:
         rdf.add((node, RDF.type, cls))
     rdf.add((node, AG.id, Literal(entity.id)))
     rdf.add((node, SKOS.prefLabel, Literal(entity.name, lang="de")))
+    rdf.add((node, AG.name, Literal(entity.name)))  # plain, so a query can look a name up directly
     for alias in sorted(entity.aliases):
         rdf.add((node, SKOS.altLabel, Literal(alias)))
     for key, value in sorted(entity.attributes.items()):
@@ -150,3 +153,92 @@ def write_rdf(graph: Graph, folder: Path) -> RDFGraph:
     rdf.serialize(destination=str(Path(folder) / "graph.jsonld"), format="json-ld", encoding="utf-8",
                   auto_compact=True)
     return rdf
+
+
+# -- N-Triples without rdflib: the same triples as to_rdf, fast enough for millions ---------
+
+_RDF_NS = str(RDF)
+_XSD_NS = str(XSD)
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _lit(value: str, datatype: str | None = None, lang: str | None = None) -> str:
+    escaped = (value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r").replace("\t", "\\t"))
+    if lang:
+        return f'"{escaped}"@{lang}'
+    if datatype:
+        return f'"{escaped}"^^<{datatype}>'
+    return f'"{escaped}"'
+
+
+def _time(value: str) -> str:
+    return _lit(value, _XSD_NS + {4: "gYear", 7: "gYearMonth"}.get(len(value), "date"))
+
+
+def ntriples(graph: Graph) -> Iterator[str]:
+    """The lines of ``to_rdf(graph)`` in N-Triples, written directly (a test checks they are
+    the same triples)."""
+    rdf_type = _iri(_RDF_NS + "type")
+    for entity in graph.sorted_entities():
+        node = _iri(str(entity_uri(entity.id)))
+        yield f"{node} {rdf_type} {_iri(str(AG[entity.type.value]))} .\n"
+        for cls in STANDARD_CLASSES[entity.type]:
+            yield f"{node} {rdf_type} {_iri(str(cls))} .\n"
+        yield f"{node} {_iri(str(AG.id))} {_lit(entity.id)} .\n"
+        yield f"{node} {_iri(str(SKOS.prefLabel))} {_lit(entity.name, lang='de')} .\n"
+        yield f"{node} {_iri(str(AG.name))} {_lit(entity.name)} .\n"
+        for alias in sorted(entity.aliases):
+            yield f"{node} {_iri(str(SKOS.altLabel))} {_lit(alias)} .\n"
+        for key, value in sorted(entity.attributes.items()):
+            yield f"{node} {_iri(str(AG[key]))} {_lit(value)} .\n"
+    for relation in graph.sorted_relations():
+        source, target = _iri(str(entity_uri(relation.source))), _iri(str(entity_uri(relation.target)))
+        predicate = _iri(str(AG[relation.type.value]))
+        yield f"{source} {predicate} {target} .\n"
+        if relation.type in STANDARD_PROPERTIES:
+            yield f"{source} {_iri(str(STANDARD_PROPERTIES[relation.type]))} {target} .\n"
+        node = _iri(str(relation_uri(relation)))
+        yield f"{node} {rdf_type} {_iri(_RDF_NS + 'Statement')} .\n"
+        yield f"{node} {rdf_type} {_iri(str(AG.Relation))} .\n"
+        yield f"{node} {_iri(_RDF_NS + 'subject')} {source} .\n"
+        yield f"{node} {_iri(_RDF_NS + 'predicate')} {predicate} .\n"
+        yield f"{node} {_iri(_RDF_NS + 'object')} {target} .\n"
+        yield f"{node} {_iri(str(AG.relationType))} {_lit(relation.type.value)} .\n"
+        if relation.context:
+            yield f"{node} {_iri(str(AG.context))} {_lit(relation.context)} .\n"
+        if relation.since:
+            yield f"{node} {_iri(str(AG.since))} {_time(relation.since)} .\n"
+        if relation.date:
+            yield f"{node} {_iri(str(AG.date))} {_time(relation.date)} .\n"
+        for position, evidence in enumerate(relation.evidence):
+            digest = hashlib.sha1(f"{relation.key}|{evidence.doc}|{evidence.start}|{evidence.end}".encode()).hexdigest()[:16]
+            ev = _iri(str(ID[f"evidence/{digest}"]))
+            yield f"{node} {_iri(str(AG.evidence))} {ev} .\n"
+            if position == 0:
+                yield f"{node} {_iri(str(AG.firstEvidence))} {ev} .\n"
+            yield f"{ev} {rdf_type} {_iri(str(AG.Evidence))} .\n"
+            yield f"{ev} {rdf_type} {_iri(str(PROV.Entity))} .\n"
+            yield f"{ev} {_iri(str(PROV.wasDerivedFrom))} {_iri(str(document_uri(evidence.doc)))} .\n"
+            yield f"{ev} {_iri(str(AG.sentence))} {_lit(evidence.sentence)} .\n"
+            yield f"{ev} {_iri(str(AG.start))} {_lit(str(evidence.start), _XSD_NS + 'integer')} .\n"
+            yield f"{ev} {_iri(str(AG.end))} {_lit(str(evidence.end), _XSD_NS + 'integer')} .\n"
+            if evidence.context:
+                yield f"{ev} {_iri(str(AG.context))} {_lit(evidence.context)} .\n"
+            if evidence.extractor:
+                yield f"{ev} {_iri(str(AG.extractor))} {_lit(evidence.extractor)} .\n"
+    for doc_id in sorted(graph.documents):
+        document = graph.documents[doc_id]
+        node = _iri(str(document_uri(doc_id)))
+        yield f"{node} {rdf_type} {_iri(str(FOAF.Document))} .\n"
+        yield f"{node} {_iri(str(DCTERMS.identifier))} {_lit(doc_id)} .\n"
+        if document.title:
+            yield f"{node} {_iri(str(DCTERMS.title))} {_lit(document.title)} .\n"
+        yield f"{node} {_iri(str(DCTERMS.format))} {_lit(document.media_type)} .\n"
+        if document.sha256:
+            yield f"{node} {_iri(str(AG.sha256))} {_lit(document.sha256)} .\n"
+        if document.extractor:
+            yield f"{node} {_iri(str(AG.extractor))} {_lit(document.extractor)} .\n"

@@ -12,7 +12,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .model import Graph
-from .rdf import to_rdf
+from .rdf import ntriples
 
 STORE_DIR = "oxigraph"
 PREFIXES = {
@@ -37,9 +37,14 @@ class SparqlError(ValueError):
 def write_store(graph: Graph, folder: Path) -> Path:
     """Load the graph's triples into an Oxigraph store under ``folder``."""
     path = Path(folder) / STORE_DIR
+    staging = Path(folder) / "graph.nt.tmp"
+    with open(staging, "w", encoding="utf-8") as handle:  # streamed: millions of triples stay on disk
+        handle.writelines(ntriples(graph))
     store = ox.Store(str(path))
-    data = to_rdf(graph).serialize(format="nt", encoding="utf-8")
-    store.bulk_load(data, ox.RdfFormat.N_TRIPLES)
+    try:
+        store.bulk_load(path=str(staging), format=ox.RdfFormat.N_TRIPLES)
+    finally:
+        staging.unlink()
     store.flush()
     store.optimize()
     del store
@@ -74,11 +79,23 @@ def literal(value: Any) -> ox.Literal:
         "http://www.w3.org/2001/XMLSchema#integer"))
 
 
+def bind(text: str, params: dict[str, Any]) -> str:
+    """The query with its parameters bound by a ``VALUES`` block at the start of its first
+    group. The values are RDF terms serialised by Oxigraph (escaped, typed), so no parameter can
+    change the query's shape. (Oxigraph's own substitutions are applied after the joins: a
+    lookup by name took 16 s instead of 0.08 s on 100,000 relations.)"""
+    if not params:
+        return text
+    names = " ".join(f"?{name}" for name in params)
+    values = " ".join(str(literal(value)) for value in params.values())
+    position = text.index("{", text.upper().index("WHERE")) + 1
+    return f"{text[:position]}\n  VALUES ({names}) {{ ({values}) }}{text[position:]}"
+
+
 def query(store: ox.Store, text: str, params: dict[str, Any] | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """Run a SELECT (or ASK) query; returns column names and rows as dictionaries."""
-    substitutions = {ox.Variable(name): literal(value) for name, value in (params or {}).items()}
     try:
-        result = store.query(text, prefixes=PREFIXES, substitutions=substitutions)
+        result = store.query(bind(text, params or {}), prefixes=PREFIXES)
     except (SyntaxError, ValueError, OSError) as exc:
         raise SparqlError(_one_line(exc)) from None
     if isinstance(result, bool):

@@ -232,3 +232,23 @@ def test_questions_agree_on_random_graphs(graph, data):
                 assert cypher_rows == sparql_rows, (question.name, params)
         finally:
             engines.close()
+
+
+@settings(max_examples=10, deadline=None)
+@given(random_graphs())
+def test_the_fast_ntriples_writer_gives_the_rdflib_triples(graph):
+    from rdflib.compare import isomorphic
+
+    from actorgraph.graph.rdf import ntriples
+
+    graph.documents["d.txt"] = Document("d.txt", title='Titel mit "Anführung"\nund Zeile', sha256="ab")
+    written = rdflib.Graph().parse(data="".join(ntriples(graph)), format="nt")
+    assert isomorphic(written, to_rdf(graph))
+
+
+def test_the_fast_ntriples_writer_on_the_corpus(graph):
+    from rdflib.compare import isomorphic
+
+    from actorgraph.graph.rdf import ntriples
+
+    assert isomorphic(rdflib.Graph().parse(data="".join(ntriples(graph)), format="nt"), to_rdf(graph))
