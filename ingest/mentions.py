@@ -33,7 +33,6 @@ from .tokenizer import GermanTokenizer
 
 _QUOTES = set("„“”\"»«‚‘’'")
 _STOP_PUNCT = set(",.;:!?()[]{}•–—/")
-_PRONOUNS = {"sie", "er", "es", "diese", "dieser", "dieses", "ihr", "ihm", "ihre", "seine"}
 
 
 @lru_cache(maxsize=1)
@@ -546,8 +545,3 @@ def _aligns(acronym: str, words: list[str]) -> bool:
         s -= 1
         l -= 1
     return True
-
-
-def sentence_starts_with_pronoun(text: str) -> bool:
-    first = re.match(r"\W*(\w+)", text)
-    return bool(first and first.group(1).lower() in _PRONOUNS)

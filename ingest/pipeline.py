@@ -12,7 +12,6 @@ client); :class:`RuleExtractor` is the deterministic default.
 
 from __future__ import annotations
 
-import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -283,10 +282,6 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
         fragment = extractor.extract(document)
         fragments[index] = judgements.apply(combine(document, [fragment, *others]) if others else fragment)
     return fragments
-
-
-def default_workers() -> int:
-    return max(1, min(4, (os.cpu_count() or 1)))
 
 
 __all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
