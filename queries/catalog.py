@@ -13,6 +13,7 @@ answers well (``brokers``, ``communities``) run on the networkx view and say so.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -45,6 +46,27 @@ class Question:
         """The query text for ``engine`` (``cypher`` or ``sparql``)."""
         suffix = {"cypher": "cypher", "sparql": "rq"}[engine]
         return resources.files("actorgraph.queries").joinpath(f"{self.name}.{suffix}").read_text("utf-8")
+
+    def sparql_forms(self, params: dict[str, Any]) -> list[str]:
+        """The SPARQL queries to run, in order, until one has rows.
+
+        A ``.rq`` file may hold several forms, each after a ``#-- `` line: ``#-- if NAME`` /
+        ``#-- else`` (with and without an optional parameter, so a given actor is looked up
+        through the store's indexes first), or ``#-- step`` forms tried in order (``path``: one
+        per number of hops, as SPARQL has no shortest-path operator)."""
+        text = self.text("sparql")
+        pieces = re.split(r"^#-- (.*)$", text, flags=re.M)
+        if len(pieces) == 1:
+            return [text]
+        forms = list(zip(pieces[1::2], pieces[2::2]))
+        steps = [body for head, body in forms if head.strip() == "step"]
+        if steps:
+            return steps
+        for head, body in forms:
+            words = head.split()
+            if words[0] == "if" and params.get(words[1]):
+                return [body]
+        return [body for head, body in forms if head.strip() == "else"][:1]
 
     def check(self, params: dict[str, Any], engine: str) -> dict[str, Any]:
         """The parameters, checked: unknown ones and missing required ones are refused."""
@@ -159,5 +181,9 @@ def ask(engines: Engines, name: str, params: dict[str, Any] | None = None,
 
         # absent optional parameters are "" here too: Oxigraph's substitutions do not answer BOUND()
         bound = {f"param_{p.name}": params.get(p.name, "") for p in question.parameters}
-        columns, rows = query(engines.sparql, question.text("sparql"), bound)
+        columns, rows = [], []
+        for form in question.sparql_forms(params):
+            columns, rows = query(engines.sparql, form, bound)
+            if rows:
+                break
     return question, rows_for(question, columns, rows)
