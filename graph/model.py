@@ -284,6 +284,10 @@ class Graph:
         for relation in fragment.relations:
             self.add_relation(relation)
 
+    def to_fragment(self, document: Document) -> Fragment:
+        """This graph as the fragment of ``document`` (entities and relations in id order)."""
+        return Fragment(document, self.sorted_entities(), self.sorted_relations())
+
     def relations_of(self, entity_id: str) -> list[Relation]:
         return [r for r in self.sorted_relations() if entity_id in (r.source, r.target)]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..graph.model import Entity, Fragment, Relation, slugify
+from ..graph.model import Entity, Fragment, Graph, Relation, slugify
 
 
 class JudgementError(ValueError):
@@ -48,28 +48,17 @@ class Judgements:
         if not self:
             return fragment
         doc_id = fragment.document.id
-        entities: dict[str, Entity] = {}
+        graph = Graph()
         # bodies that keep their id come first: their name stays the name of the merged node
         for entity in sorted(fragment.entities, key=lambda e: self.resolve(e.id, doc_id) != e.id):
             new_id = self.resolve(entity.id, doc_id)
-            renamed = Entity(new_id, entity.type, entity.name, set(entity.aliases), dict(entity.attributes),
-                             entity.canonical and new_id == entity.id)
-            if new_id in entities:
-                entities[new_id].absorb(renamed)
-            else:
-                entities[new_id] = renamed
-        relations: dict[tuple[str, str, str], Relation] = {}
+            graph.add_entity(Entity(new_id, entity.type, entity.name, set(entity.aliases), dict(entity.attributes),
+                                    entity.canonical and new_id == entity.id))
         for relation in fragment.relations:
             source, target = self.resolve(relation.source, doc_id), self.resolve(relation.target, doc_id)
-            if source == target:
-                continue
-            rewritten = Relation.create(relation.type, source, target, relation.evidence)
-            if rewritten.key in relations:
-                relations[rewritten.key].absorb(rewritten)
-            else:
-                relations[rewritten.key] = rewritten
-        return Fragment(fragment.document, [entities[k] for k in sorted(entities)],
-                        [relations[k] for k in sorted(relations)])
+            if source != target:
+                graph.add_relation(Relation.create(relation.type, source, target, relation.evidence))
+        return graph.to_fragment(fragment.document)
 
 
 def parse_judgements(text: str, source: str = "<judgements>") -> Judgements:

@@ -64,27 +64,16 @@ def load_extractor(spec: str) -> Extractor:
 
 def combine(document: Document, fragments: list[Fragment]) -> Fragment:
     """One fragment from what several extractors found in the same document."""
-    entities: dict[str, Entity] = {}
-    relations: dict[tuple[str, str, str], Relation] = {}
+    graph = Graph()
     for fragment in fragments:
         for entity in fragment.entities:
-            if entity.id in entities:
-                entities[entity.id].absorb(entity)
-            else:
-                entities[entity.id] = Entity(entity.id, entity.type, entity.name, set(entity.aliases),
-                                             dict(entity.attributes), entity.canonical)
+            graph.add_entity(entity)
         for relation in fragment.relations:
-            if relation.source not in entities or relation.target not in entities:
-                continue  # an extractor may only relate entities some extractor found
-            if relation.key in relations:
-                relations[relation.key].absorb(relation)
-            else:
-                relations[relation.key] = Relation(relation.source, relation.target, relation.type,
-                                                   list(relation.evidence))
+            if relation.source in graph.entities and relation.target in graph.entities:
+                graph.add_relation(relation)  # an extractor may only relate entities some extractor found
     labels = sorted({f.document.extractor for f in fragments if f.document.extractor})
-    stamped = Document(document.id, document.text, document.title, document.media_type, document.sha256,
-                       " ".join(labels))
-    return Fragment(stamped, [entities[k] for k in sorted(entities)], [relations[k] for k in sorted(relations)])
+    return graph.to_fragment(Document(document.id, document.text, document.title, document.media_type,
+                                      document.sha256, " ".join(labels)))
 
 
 class RuleExtractor:
@@ -109,36 +98,23 @@ class RuleExtractor:
     def extract(self, document: Document) -> Fragment:
         mentions = self.mentions(document)
         segments = split_sentences(document.text)
-        entities: dict[str, Entity] = {}
+        graph = Graph()
         for mention in mentions:
-            entity = Entity.create(mention.type, mention.name, id=mention.entity_id,
-                                   aliases=mention.aliases, attributes=_attributes(self, mention),
-                                   canonical=mention.canonical)
-            if entity.id in entities:
-                entities[entity.id].absorb(entity)
-            else:
-                entities[entity.id] = entity
+            graph.add_entity(Entity.create(mention.type, mention.name, id=mention.entity_id,
+                                           aliases=mention.aliases, attributes=_attributes(self, mention),
+                                           canonical=mention.canonical))
         found = RelationFinder(document.id, document.text, self.label,
                                owner_of=self.mention_finder.mention_of).find(segments, mentions)
         for item in found:
             # an organisation named only inside another name becomes a node too
             for end in (item.source, item.target):
-                if end not in entities:
-                    entry = self.mention_finder.gazetteer.get(end)
-                    if entry is not None:
-                        entities[end] = Entity.create(entry.type, entry.name, id=entry.id, aliases=entry.aliases,
-                                                      attributes=dict(entry.attributes), canonical=True)
-        relations: dict[tuple[str, str, str], Relation] = {}
-        for item in found:
-            relation = Relation.create(item.type, item.source, item.target, [item.evidence])
-            if relation.key in relations:
-                relations[relation.key].absorb(relation)
-            else:
-                relations[relation.key] = relation
-        stamped = Document(document.id, document.text, document.title, document.media_type,
-                           document.sha256, self.label)
-        return Fragment(stamped, sorted(entities.values(), key=lambda e: e.id),
-                        [relations[k] for k in sorted(relations)])
+                entry = self.mention_finder.gazetteer.get(end)
+                if end not in graph.entities and entry is not None:
+                    graph.add_entity(Entity.create(entry.type, entry.name, id=entry.id, aliases=entry.aliases,
+                                                   attributes=dict(entry.attributes), canonical=True))
+            graph.add_relation(Relation.create(item.type, item.source, item.target, [item.evidence]))
+        return graph.to_fragment(Document(document.id, document.text, document.title, document.media_type,
+                                          document.sha256, self.label))
 
 
 def _attributes(extractor: RuleExtractor, mention: Mention) -> dict[str, str]:
