@@ -178,6 +178,11 @@ def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
         document = load_document(path, doc_id)
     except UnreadableDocument as exc:
         return SkippedFile(str(path), str(exc))
+    return extract_document(document, extractors, judgements)
+
+
+def extract_document(document: Document, extractors: list[Extractor], judgements: Judgements) -> Fragment:
+    """What all the extractors find in ``document``, combined, with the judgements applied."""
     fragments = [extractor.extract(document) for extractor in extractors]
     fragment = fragments[0] if len(fragments) == 1 else combine(document, fragments)
     return judgements.apply(fragment)
@@ -248,15 +253,14 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
         return fragments
     extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
                   for e in {id(e): e for e in defined.values()}.values())
-    extractor = RuleExtractor(settings.gazetteer_files, extra)
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra)]
+    extractors += [load_extractor(spec) for spec in settings.extractors]
     judgements = load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
     fragments = list(fragments)
     for index in redo:
         previous = fragments[index].document
         document = Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256)
-        others = [load_extractor(spec).extract(document) for spec in settings.extractors]
-        fragment = extractor.extract(document)
-        fragments[index] = judgements.apply(combine(document, [fragment, *others]) if others else fragment)
+        fragments[index] = extract_document(document, extractors, judgements)
     return fragments
 
 
