@@ -206,7 +206,7 @@ class MentionFinder:
         compound_spans = {(i, i + 1) for i, w in enumerate(words) if "-" in w[1:-1]}
         mentions = []
         for span in chosen:
-            entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context, len(candidates[(span.start, span.end)]))]
+            entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context)]
             if not entries:
                 continue
             entry = self._choose(entries, context, span.text)
@@ -233,7 +233,7 @@ class MentionFinder:
         return found
 
     @staticmethod
-    def _fits_context(entry: GazetteerEntry, context: Counter, alternatives: int) -> bool:
+    def _fits_context(entry: GazetteerEntry, context: Counter) -> bool:
         """A role name only counts where the document speaks of its jurisdiction."""
         if not isinstance(entry, _RoleEntry):
             return True

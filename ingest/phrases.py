@@ -184,8 +184,6 @@ class PhraseFinder:
             name = nominative(name_words)
             if name_words and name_words[0][:1].islower():
                 name = name[:1].upper() + name[1:]  # "irakische Innenministerium" → "Irakisches …"
-            if complement == "quote":
-                name = name  # quotes are already dropped from the words
             surface = doc[start:end].text
             entry = _new_entry(head.type, name, surface, jurisdiction or place_id)
             if complement == "genitive" and index + 2 in self.known and not proper_modifier:
