@@ -14,7 +14,6 @@ aliases are stored as one ``|``-separated string (``string_split(n.aliases, '|')
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import ladybug as lb
 
 from .model import Graph
+from .property_graph import flat, node_properties, relation_properties
 from .ontology import EntityType, RelationType
 
 STORE_DIR = "ladybug"
@@ -65,20 +65,17 @@ def write_store(graph: Graph, folder: Path) -> Path:
             connection.execute(statement)
         nodes: dict[EntityType, list[list[Any]]] = {}
         for entity in graph.sorted_entities():
-            nodes.setdefault(entity.type, []).append([
-                entity.id, entity.type.value, entity.name, "|".join(sorted(entity.aliases)),
-                json.dumps(entity.attributes, ensure_ascii=False, sort_keys=True)])
+            properties = node_properties(entity)
+            nodes.setdefault(entity.type, []).append([flat(properties[c]) for c in NODE_COLUMNS])
         for entity_type, rows in nodes.items():
             file = _write_csv(staging / f"{entity_type.value}.csv", NODE_COLUMNS, rows)
             connection.execute(f"COPY {entity_type.value} FROM '{file}' (header=true, parallel=false)")
         relations: dict[tuple[RelationType, EntityType, EntityType], list[list[Any]]] = {}
         for relation in graph.sorted_relations():
             source, target = graph.entities[relation.source], graph.entities[relation.target]
-            first = relation.evidence[0]
-            relations.setdefault((relation.type, source.type, target.type), []).append([
-                relation.source, relation.target, relation.context or "", relation.since or "",
-                relation.date or "", first.sentence, first.doc, first.start, first.end, len(relation.evidence),
-                json.dumps([e.to_json() for e in relation.evidence], ensure_ascii=False)])
+            properties = relation_properties(relation)
+            relations.setdefault((relation.type, source.type, target.type), []).append(
+                [properties["source"], properties["target"]] + [flat(properties[c]) for c in RELATION_COLUMNS[2:]])
         for (relation_type, source_type, target_type), rows in relations.items():
             name = f"{relation_type.value}_{source_type.value}_{target_type.value}.csv"
             file = _write_csv(staging / name, RELATION_COLUMNS, rows)

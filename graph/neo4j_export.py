@@ -10,10 +10,10 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from .model import Graph
+from .property_graph import flat, node_properties, relation_properties
 
 EXPORT_DIR = "neo4j"
 
@@ -23,9 +23,9 @@ def write_import_files(graph: Graph, folder: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     by_type: dict[str, list] = {}
     for entity in graph.sorted_entities():
+        properties = node_properties(entity)
         by_type.setdefault(entity.type.value, []).append(
-            [entity.id, entity.type.value, entity.name, "|".join(sorted(entity.aliases)),
-             json.dumps(entity.attributes, ensure_ascii=False, sort_keys=True)])
+            [flat(properties[c]) for c in ("id", "type", "name", "aliases", "attributes")])
     for type_name, rows in by_type.items():
         with open(path / f"nodes_{type_name}.csv", "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
@@ -36,9 +36,8 @@ def write_import_files(graph: Graph, folder: Path) -> Path:
         writer.writerow([":START_ID", ":END_ID", ":TYPE", "context", "since", "date", "sentence", "doc",
                          "start:long", "end:long", "evidence_count:long", "evidence"])
         for relation in graph.sorted_relations():
-            first = relation.evidence[0]
-            writer.writerow([relation.source, relation.target, relation.type.value, relation.context or "",
-                             relation.since or "", relation.date or "", first.sentence, first.doc, first.start,
-                             first.end, len(relation.evidence),
-                             json.dumps([e.to_json() for e in relation.evidence], ensure_ascii=False)])
+            properties = relation_properties(relation)
+            writer.writerow([flat(properties[c]) for c in ("source", "target", "type", "context", "since", "date",
+                                                            "sentence", "doc", "start", "end", "evidence_count",
+                                                            "evidence")])
     return path

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from .model import Graph
+from .property_graph import node_properties, relation_properties
 from .ontology import EntityType
 
 
@@ -91,9 +92,7 @@ def push_with(driver, graph: Graph, database: str | None = None, batch_size: int
         escape = kind == "indexes"  # the FalkorDB dialect (see _ensure_keys)
         nodes: dict[EntityType, list[dict]] = {}
         for entity in graph.sorted_entities():
-            nodes.setdefault(entity.type, []).append({
-                "id": entity.id, "name": entity.name, "type": entity.type.value, "aliases": sorted(entity.aliases),
-                "attributes": json.dumps(entity.attributes, ensure_ascii=False, sort_keys=True)})
+            nodes.setdefault(entity.type, []).append(node_properties(entity))
         for entity_type, rows in nodes.items():
             statement = (f"UNWIND $rows AS row MERGE (n:{entity_type.value} {{id: row.id}}) "
                          f"SET n.name = row.name, n.type = row.type, n.aliases = row.aliases, n.attributes = row.attributes")
@@ -103,14 +102,9 @@ def push_with(driver, graph: Graph, database: str | None = None, batch_size: int
                     progress(len(batch))
         groups: dict[tuple[str, str, str], list[dict]] = {}
         for relation in graph.sorted_relations():
-            first = relation.evidence[0]
             key = (relation.type.value, graph.entities[relation.source].type.value,
                    graph.entities[relation.target].type.value)
-            groups.setdefault(key, []).append({
-                "source": relation.source, "target": relation.target, "context": relation.context,
-                "since": relation.since, "date": relation.date, "sentence": first.sentence, "doc": first.doc,
-                "evidence_count": len(relation.evidence),
-                "evidence": json.dumps([e.to_json() for e in relation.evidence], ensure_ascii=False)})
+            groups.setdefault(key, []).append(relation_properties(relation))
         for (relation_type, source_type, target_type), rows in groups.items():
             statement = (f"UNWIND $rows AS row MATCH (a:{source_type} {{id: row.source}}) "
                          f"MATCH (b:{target_type} {{id: row.target}}) MERGE (a)-[r:{relation_type}]->(b) "
