@@ -1,44 +1,372 @@
-"""The HTTP API (FastAPI) over a build folder. Read-only: it serves what ``actorgraph build``
-wrote; the full API (SPARQL, Cypher, questions) builds on this app."""
+"""The HTTP API (FastAPI) over a build folder: REST for actors and questions, the SPARQL 1.1
+Protocol, read-only Cypher, interactive views, and document upload with an API key.
+
+Everything a client sends that cannot be answered gets an ``application/problem+json`` 4xx
+naming the problem; the stores are open read-only, so no query can change the graph.
+"""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from pathlib import Path
+from typing import Any, Optional
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from fastapi import FastAPI, File, Header, Query, Request, UploadFile
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..graph.jsonio import read_json
+from ..graph.cypher_store import CypherError
+from ..graph.model import Entity, Relation
+from ..graph.ontology import EntityType
 from ..graph.outputs import summary
+from ..graph.sparql_store import SparqlError
+from ..queries.catalog import QuestionError, ask, get_question, load_catalog
+from . import models
+from .service import BadUpload, GraphService, NotFound
+from .settings import ApiSettings
+from .sparql_protocol import NotAcceptable, run_query, run_update
+
+log = logging.getLogger("actorgraph.api")
+PROBLEM = "application/problem+json"
+AG = "https://actorgraph.org/ns#"
+ID = "https://actorgraph.org/id/"
 
 
-class Health(BaseModel):
-    status: str
-    version: str
-    documents: int
-    entities: int
-    relations: int
-    entities_by_type: dict[str, int]
-    relations_by_type: dict[str, int]
+class ApiProblem(Exception):
+    """A client error: answered as problem+json with ``status`` and ``detail``."""
+
+    def __init__(self, status: int, detail: str, title: str | None = None) -> None:
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+        self.title = title or {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+                               406: "Not acceptable", 408: "Query timeout", 413: "Too large",
+                               415: "Unsupported media type", 422: "Invalid parameter"}.get(status, "Error")
 
 
-def create_app(out_dir: Path) -> FastAPI:
+def problem(status: int, detail: str, title: str) -> JSONResponse:
+    body = models.Problem(title=title, status=status, detail=detail).model_dump()
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _actor(entity: Entity) -> models.Actor:
+    return models.Actor(id=entity.id, type=entity.type.value, name=entity.name, aliases=sorted(entity.aliases),
+                        attributes=dict(sorted(entity.attributes.items())))
+
+
+def _relation_json(relation: Relation) -> dict[str, Any]:
+    return relation.to_json()
+
+
+def _actor_jsonld(entity: Entity, relations: list[Relation], graph) -> dict[str, Any]:
+    """The actor as JSON-LD in the vocabulary of graph.ttl (ag:, skos:), with its relations
+    as direct links and as statements with their evidence."""
+    node: dict[str, Any] = {
+        "@context": {"ag": AG, "skos": "http://www.w3.org/2004/02/skos/core#",
+                     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "@base": ID},
+        "@id": ID + entity.id, "@type": f"ag:{entity.type.value}",
+        "ag:id": entity.id, "ag:name": entity.name,
+        "skos:prefLabel": {"@value": entity.name, "@language": "de"},
+    }
+    if entity.aliases:
+        node["skos:altLabel"] = sorted(entity.aliases)
+    statements = []
+    for relation in relations:
+        if relation.source == entity.id:
+            node.setdefault(f"ag:{relation.type.value}", []).append({"@id": ID + relation.target})
+        statements.append({
+            "@type": ["rdf:Statement", "ag:Relation"], "rdf:subject": {"@id": ID + relation.source},
+            "rdf:predicate": {"@id": AG + relation.type.value}, "rdf:object": {"@id": ID + relation.target},
+            "ag:relationType": relation.type.value,
+            "ag:evidence": [{"@type": "ag:Evidence", "ag:sentence": e.sentence, "ag:document": e.doc,
+                             "ag:start": e.start, "ag:end": e.end} for e in relation.evidence],
+        })
+    node["@reverse"] = {"rdf:subject": [s for s in statements if s["rdf:subject"]["@id"] == node["@id"]],
+                        "rdf:object": [s for s in statements if s["rdf:object"]["@id"] == node["@id"]
+                                       and s["rdf:subject"]["@id"] != node["@id"]]}
+    for statement in statements:  # the actor itself is the subject/object the @reverse points from
+        if statement["rdf:subject"]["@id"] == node["@id"]:
+            del statement["rdf:subject"]
+        elif statement["rdf:object"]["@id"] == node["@id"]:
+            del statement["rdf:object"]
+    return node
+
+
+def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     """An app serving the graph built into ``out_dir``."""
-    out_dir = Path(out_dir)
-    graph = read_json(out_dir / "graph.json")
-    counts = summary(graph)
+    settings = settings or ApiSettings.from_env()
+    service = GraphService(Path(out_dir), settings.upload_dir, settings.query_timeout_s)
     app = FastAPI(title="actorgraph", version=__version__,
-                  description="Who coordinates with whom in a crisis, with the evidence.")
+                  description="Who coordinates with whom in a crisis, with the evidence. Read-only "
+                              "without an API key; errors are application/problem+json.")
+    app.state.service = service
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST"], allow_headers=["*"])
+    error_responses: dict[int | str, dict[str, Any]] = {
+        status: {"model": models.Problem, "description": title, "content": {PROBLEM: {}}}
+        for status, title in ((400, "Bad request"), (404, "Not found"), (422, "Invalid parameter"))}
 
-    @app.get("/health", response_model=Health, summary="Liveness and graph size")
-    def health() -> Health:
-        return Health(status="ok", version=__version__, **counts)
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem(exc.status, exc.detail, exc.title)
 
-    @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)",
-             response_class=FileResponse)
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        return problem(422, f"{where}: {first.get('msg', 'invalid')}", "Invalid parameter")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return problem(500, "internal error; the server log has the details", "Internal server error")
+
+    def limit_query(default: int = 50) -> Any:
+        return Query(default, ge=1, le=settings.max_limit, description=f"rows per page, at most {settings.max_limit}")
+
+    def check_length(text: str, what: str) -> str:
+        if len(text) > settings.max_query_chars:
+            raise ApiProblem(413, f"{what} of {len(text):,} characters; the limit is {settings.max_query_chars:,}")
+        return text
+
+    # -- health and the graph -------------------------------------------------------------
+
+    @app.get("/health", response_model=models.Health, summary="Liveness, store versions and graph size")
+    def health() -> models.Health:
+        import ladybug
+        import pyoxigraph
+
+        return models.Health(status="ok", version=__version__,
+                             stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
+                             **summary(service.graph))
+
+    @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
     def graph_json() -> FileResponse:
-        return FileResponse(out_dir / "graph.json", media_type="application/json")
+        return FileResponse(service.out / "graph.json", media_type="application/json")
+
+    # -- actors ------------------------------------------------------------------------------
+
+    @app.get("/actors", response_model=models.ActorPage, responses=error_responses,
+             summary="Search actors by name or alias, filter by type")
+    def actors(q: Optional[str] = Query(None, max_length=500, description="text in the name or an alias"),
+               type: Optional[str] = Query(None, description="an entity type of ONTOLOGY.md, e.g. Agency"),
+               limit: int = limit_query(), offset: int = Query(0, ge=0, le=10_000_000)) -> models.ActorPage:
+        entity_type = None
+        if type:
+            try:
+                entity_type = EntityType(type)
+            except ValueError:
+                known = ", ".join(t.value for t in EntityType)
+                raise ApiProblem(422, f"unknown type {type!r} (types: {known})") from None
+        found = service.search(q, entity_type)
+        graph = service.graph
+        page = [_actor(graph.entities[i]) for i in found[offset:offset + limit]]
+        return models.ActorPage(total=len(found), limit=limit, offset=offset, items=page)
+
+    @app.get("/actors/{actor_id:path}", response_model=models.ActorDetail, responses={
+        **error_responses, 200: {"content": {"application/ld+json": {}}}},
+        summary="One actor with its relations and their evidence (JSON-LD with Accept: application/ld+json)")
+    def actor(actor_id: str, accept: Optional[str] = Header(None)) -> Any:
+        try:
+            entity, relations = service.actor(actor_id)
+        except NotFound as exc:
+            raise ApiProblem(404, str(exc)) from None
+        if accept and "application/ld+json" in accept:
+            return JSONResponse(jsonable_encoder(_actor_jsonld(entity, relations, service.graph)),
+                                media_type="application/ld+json")
+        graph = service.graph
+        detail = _actor(entity).model_dump()
+        detail["relations"] = [models.ActorRelation(
+            direction="out" if r.source == entity.id else "in", type=r.type.value,
+            other=_actor(graph.entities[r.target if r.source == entity.id else r.source]),
+            context=r.context, since=r.since, date=r.date,
+            evidence=[models.EvidenceOut(**e.to_json()) for e in r.evidence]) for r in relations]
+        return models.ActorDetail(**detail)
+
+    # -- named questions -----------------------------------------------------------------
+
+    @app.get("/questions", response_model=list[models.QuestionOut], summary="The named questions")
+    def questions() -> list[models.QuestionOut]:
+        return [models.QuestionOut(name=q.name, description=q.description,
+                                   parameters=[models.ParameterOut(**vars(p)) for p in q.parameters],
+                                   columns=list(q.columns), engines=list(q.engines)) for q in load_catalog()]
+
+    @app.get("/questions/{name}", response_model=models.QuestionAnswer, responses=error_responses,
+             summary="Answer a named question; its parameters are query parameters (?actor=NATO)")
+    def question(name: str, request: Request, engine: Optional[str] = Query(None, pattern="^(cypher|sparql|networkx)$"),
+                 offset: int = Query(0, ge=0, le=10_000_000)) -> models.QuestionAnswer:
+        try:
+            asked = get_question(name)
+        except QuestionError as exc:
+            raise ApiProblem(404, str(exc)) from None
+        declared = {p.name for p in asked.parameters}
+        limit = settings.max_limit
+        params: dict[str, str] = {}
+        for key, value in request.query_params.items():
+            if key in declared:
+                params[key] = check_length(value, f"parameter {key!r}")
+            elif key == "limit":
+                try:
+                    limit = int(value)
+                except ValueError:
+                    raise ApiProblem(422, f"limit: {value!r} is not a whole number") from None
+                if not 1 <= limit <= settings.max_limit:
+                    raise ApiProblem(422, f"limit: give 1 to {settings.max_limit}, not {limit}")
+            elif key not in ("engine", "offset"):
+                allowed = ", ".join(sorted(declared | {"engine", "limit", "offset"}))
+                raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
+        try:
+            _, rows = ask(service.engines, name, params, engine)
+        except QuestionError as exc:
+            raise ApiProblem(400, str(exc)) from None
+        except (CypherError, SparqlError) as exc:
+            raise _query_problem(exc) from None
+        return models.QuestionAnswer(question=name, engine=engine or asked.engines[0], parameters=params,
+                                     columns=list(asked.columns), total=len(rows), limit=limit, offset=offset,
+                                     rows=jsonable_encoder(rows[offset:offset + limit]))
+
+    # -- query languages -------------------------------------------------------------------
+
+    def _sparql(query: Optional[str], update: Optional[str], accept: Optional[str],
+                default_graphs: list[str], named_graphs: list[str]) -> Response:
+        if update is not None:
+            try:
+                run_update(service.engines.sparql, check_length(update, "update"))
+            except SparqlError as exc:
+                raise ApiProblem(403, str(exc)) from None
+        if not query:
+            raise ApiProblem(400, "give a SPARQL query: ?query=..., a form field query, "
+                                  "or a body of type application/sparql-query")
+        try:
+            body, media = run_query(service.engines.sparql, check_length(query, "query"), accept,
+                                    default_graphs, named_graphs)
+        except NotAcceptable as exc:
+            raise ApiProblem(406, str(exc)) from None
+        except SparqlError as exc:
+            raise ApiProblem(400, f"SPARQL: {exc}") from None
+        return Response(body, media_type=media)
+
+    sparql_doc = {"description": "SPARQL results (JSON, XML, CSV, TSV by Accept) or RDF for CONSTRUCT/DESCRIBE",
+                  "content": {"application/sparql-results+json": {}, "application/sparql-results+xml": {},
+                              "text/csv": {}, "text/tab-separated-values": {}, "text/turtle": {}}}
+
+    @app.get("/sparql", summary="SPARQL 1.1 Protocol: query by GET", response_class=Response,
+             responses={200: sparql_doc, **error_responses})
+    def sparql_get(query: Optional[str] = Query(None, description="the SPARQL query"),
+                   default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
+                   named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
+                   accept: Optional[str] = Header(None)) -> Response:
+        return _sparql(query, None, accept, default_graph_uri, named_graph_uri)
+
+    @app.post("/sparql", summary="SPARQL 1.1 Protocol: query by POST (form or application/sparql-query); "
+                                 "updates are refused", response_class=Response,
+              responses={200: sparql_doc, **error_responses},
+              openapi_extra={"requestBody": {"content": {
+                  "application/sparql-query": {"schema": {"type": "string"}},
+                  "application/x-www-form-urlencoded": {"schema": {
+                      "type": "object", "properties": {"query": {"type": "string"}}}}}}})
+    async def sparql_post(request: Request, accept: Optional[str] = Header(None)) -> Response:
+        media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        params = request.query_params
+        defaults, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+        if media == "application/sparql-query":
+            return _sparql(_text(await request.body(), "query"), None, accept, defaults, named)
+        if media == "application/sparql-update":
+            return _sparql(None, _text(await request.body(), "update"), accept, defaults, named)
+        if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            try:
+                form = await request.form()
+            except Exception as exc:  # malformed form bodies
+                raise ApiProblem(400, f"unreadable form: {exc}") from None
+            query, update = form.get("query"), form.get("update")
+            return _sparql(query if isinstance(query, str) else None, update if isinstance(update, str) else None,
+                           accept, defaults + [str(v) for v in form.getlist("default-graph-uri")],
+                           named + [str(v) for v in form.getlist("named-graph-uri")])
+        raise ApiProblem(415, f"content type {media or 'none'!r}: send application/sparql-query "
+                              "or a form (application/x-www-form-urlencoded)")
+
+    @app.post("/cypher", response_model=models.CypherAnswer, responses=error_responses,
+              summary="A read-only Cypher query; writes are refused by the engine (the store is open read-only)")
+    def cypher(body: models.CypherQuery) -> models.CypherAnswer:
+        check_length(body.query, "query")
+        try:
+            columns, rows = service.engines.cypher.query(body.query, body.params, max_rows=settings.max_rows + 1)
+        except CypherError as exc:
+            raise _query_problem(exc) from None
+        truncated = len(rows) > settings.max_rows
+        return models.CypherAnswer(columns=columns, rows=jsonable_encoder(rows[:settings.max_rows]),
+                                   truncated=truncated)
+
+    # -- views ------------------------------------------------------------------------------
+
+    @app.get("/viz", response_class=HTMLResponse, responses=error_responses,
+             summary="An interactive view: an actor's neighbourhood, a question's answer, or the whole graph")
+    def viz(actor: Optional[str] = Query(None, max_length=500), question: Optional[str] = Query(None, max_length=100),
+            depth: int = Query(1, ge=1, le=2), relation: list[str] = Query([]),
+            full: bool = Query(False, description="the whole graph, drawn with WebGL")) -> HTMLResponse:
+        from . import views
+
+        try:
+            page = views.page_for(service.graph, service.engines, actor=actor, question=question, depth=depth,
+                                  relation_types=relation or None, full=full)
+        except views.ViewError as exc:
+            raise ApiProblem(404 if "no actor" in str(exc) or "unknown question" in str(exc) else 400,
+                             str(exc)) from None
+        return HTMLResponse(page)
+
+    # -- writing, with a key ---------------------------------------------------------------
+
+    @app.post("/documents", response_model=models.DocumentAdded, status_code=201,
+              responses={401: {"model": models.Problem, "description": "no or wrong API key"}, **error_responses},
+              summary="Ingest a document (txt, html, pdf) into the running graph; needs the API key")
+    async def documents(file: UploadFile = File(..., description="the document"),
+                        x_api_key: Optional[str] = Header(None), authorization: Optional[str] = Header(None)
+                        ) -> models.DocumentAdded:
+        given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
+                              else None)
+        if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
+            raise ApiProblem(401, "uploads need the API key (header X-API-Key)" if settings.api_key
+                             else "this server takes no uploads: start it with an API key")
+        data = await file.read(settings.max_upload_bytes + 1)
+        if len(data) > settings.max_upload_bytes:
+            raise ApiProblem(413, f"the upload is larger than {settings.max_upload_bytes:,} bytes")
+        from starlette.concurrency import run_in_threadpool
+
+        try:
+            document, added = await run_in_threadpool(service.add_document, file.filename or "",
+                                                      data, settings.max_upload_bytes)
+        except BadUpload as exc:
+            raise ApiProblem(400, str(exc)) from None
+        return models.DocumentAdded(
+            document=document.id, title=document.title or "", words=document.word_count,
+            entities_added=[_actor(e) for e in added.sorted_entities()],
+            relations_added=[_relation_json(r) for r in added.sorted_relations()],
+            graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 
     return app
+
+
+def _text(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiProblem(400, f"the {what} is not UTF-8 (byte {exc.start})") from None
+
+
+def _query_problem(exc: Exception) -> ApiProblem:
+    message = str(exc)
+    if "timeout" in message.lower() or "interrupted" in message.lower():
+        return ApiProblem(408, f"the query was stopped at the time limit: {message}")
+    language = "Cypher" if isinstance(exc, CypherError) else "SPARQL"
+    if "read-only" in message.lower():  # the engine refused a write
+        return ApiProblem(403, f"{language}: {message}")
+    return ApiProblem(400, f"{language}: {message}")

@@ -292,15 +292,61 @@ def serve(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder to serve."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", "-p", help="Port to listen on."),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="ACTORGRAPH_API_KEY",
+                                          help="Key for POST /documents (header X-API-Key). Without one, no uploads."),
+    upload_dir: Optional[Path] = typer.Option(None, "--upload-dir", envvar="ACTORGRAPH_UPLOAD_DIR",
+                                              help="Where uploads are kept. Default: data/corpus/uploads/."),
+    cors: Optional[list[str]] = typer.Option(None, "--cors", help="An origin allowed by CORS (repeatable)."),
+    query_timeout: Optional[float] = typer.Option(None, "--query-timeout", min=0.1,
+                                                  help="Seconds a Cypher query may run (default 10)."),
+    max_rows: Optional[int] = typer.Option(None, "--max-rows", min=1, help="Rows a Cypher answer may have (default 10,000)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes (uploads need 1)."),
 ) -> None:
-    """Serve the HTTP API over a built graph."""
+    """Serve the HTTP API over a built graph (read-only without the API key)."""
     import uvicorn
 
     from .app import create_app
+    from .settings import ApiSettings
 
     if not (out_dir / "graph.json").is_file():
         fail(f"no graph in {out_dir}/: run `actorgraph build` first")
-    uvicorn.run(create_app(out_dir), host=host, port=port, log_level="info")
+    settings = ApiSettings.from_env(api_key=api_key, upload_dir=upload_dir, cors_origins=tuple(cors) if cors else None,
+                                    query_timeout_s=query_timeout, max_rows=max_rows)
+    err.print(f"serving {out_dir}/ on http://{host}:{port}/ (API description: /docs); "
+              f"uploads {'need the API key' if settings.api_key else 'are off (no --api-key)'}")
+    uvicorn.run(create_app(out_dir, settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def viz(
+    html_file: Path = typer.Option(..., "--html", help="The page to write."),
+    actor: Optional[str] = typer.Option(None, "--actor", "-a", help="An actor's neighbourhood (id, name or alias)."),
+    question: Optional[str] = typer.Option(None, "--question", "-q", help="A catalog question's answer."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for the question (repeatable)."),
+    depth: int = typer.Option(1, "--depth", min=1, max=2, help="Relations away from the actor: 1 or 2."),
+    relation: Optional[list[str]] = typer.Option(None, "--relation", "-r", help="Only this relation type (repeatable)."),
+    full: bool = typer.Option(False, "--full", help="The whole graph, drawn with WebGL (sigma.js)."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+) -> None:
+    """Write an interactive view as one HTML file that opens offline."""
+    from ..graph.jsonio import read_json
+    from ..queries.catalog import Engines
+    from . import views
+
+    if not (out_dir / "graph.json").is_file():
+        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
+    if not (actor or question or full):
+        fail("say what to show: --actor NAME, --question NAME or --full")
+    engines = Engines(out_dir)
+    try:
+        page = views.page_for(read_json(out_dir / "graph.json"), engines, actor=actor, question=question,
+                              params=parse_params(param), depth=depth, relation_types=relation, full=full)
+    except views.ViewError as exc:
+        fail(str(exc))
+    finally:
+        engines.close()
+    views.write_page(page, html_file)
+    out.print(f"wrote {html_file} ({len(page):,} bytes)")
 
 
 def main() -> None:

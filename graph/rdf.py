@@ -179,6 +179,21 @@ def _time(value: str) -> str:
     return _lit(value, _XSD_NS + {4: "gYear", 7: "gYearMonth"}.get(len(value), "date"))
 
 
+LINKS_GRAPH = "https://actorgraph.org/graph/links"
+
+
+def link_nquads(graph: Graph) -> Iterator[str]:
+    """The traversal index of the SPARQL store, in N-Quads: ``ag:linked`` both ways for every
+    related pair, in the named graph ``LINKS_GRAPH`` (queries on the default graph do not see
+    it). Shortest paths over one predicate are joins a store can do fast; over the 30 forward
+    and inverse relation predicates they took 24 s at a million relations."""
+    linked, graph_iri = _iri(str(AG.linked)), _iri(LINKS_GRAPH)
+    pairs = {(relation.source, relation.target) for relation in graph.relations.values()}
+    pairs |= {(target, source) for source, target in pairs}
+    for source, target in sorted(pairs):
+        yield f"{_iri(str(entity_uri(source)))} {linked} {_iri(str(entity_uri(target)))} {graph_iri} .\n"
+
+
 def ntriples(graph: Graph) -> Iterator[str]:
     """The lines of ``to_rdf(graph)`` in N-Triples, written directly (a test checks they are
     the same triples)."""

@@ -228,19 +228,36 @@ def build_graph(inputs: Iterable[Path], *, workers: int = 1, settings: Settings 
     return BuildResult(merge_fragments(fragments), skipped, len(fragments))
 
 
+def defined_acronyms(entities: Iterable[Entity], gazetteer: Gazetteer) -> dict[str, Entity]:
+    """Acronyms (3+ letters) that the given entities carry as aliases and the gazetteer does not
+    know: the first entity (in the order given) wins."""
+    defined: dict[str, Entity] = {}
+    for entity in entities:
+        if entity.id in gazetteer:
+            continue
+        for alias in sorted(entity.aliases):
+            if is_acronym(alias) and len(alias) >= 3:
+                defined.setdefault(alias, entity)
+    return defined
+
+
+def _extractors_knowing(defined: dict[str, Entity], settings: Settings) -> tuple[list[Extractor], Judgements]:
+    """The extractors and judgements of ``settings``, the rule extractor with ``defined`` added
+    to its gazetteer."""
+    extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
+                  for e in {id(e): e for e in defined.values()}.values())
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra)]
+    extractors += [load_extractor(spec) for spec in settings.extractors]
+    return extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
+
+
 def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> list[Fragment]:
     """Acronyms one document defines ("Interministerieller Arbeitsstab für Notfalllagen (IMAS)")
     and another uses bare ("der IMAS"): the second is extracted again with that definition
     known. Deterministic: the definitions are taken in document order."""
     gazetteer = load_gazetteer(settings.gazetteer_files)
-    defined: dict[str, Entity] = {}
-    for fragment in sorted(fragments, key=lambda f: f.document.id):
-        for entity in fragment.entities:
-            if entity.id in gazetteer:
-                continue
-            for alias in sorted(entity.aliases):
-                if is_acronym(alias) and len(alias) >= 3:
-                    defined.setdefault(alias, entity)
+    defined = defined_acronyms((e for f in sorted(fragments, key=lambda f: f.document.id) for e in f.entities),
+                               gazetteer)
     if not defined:
         return fragments
     pattern = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True)) + r")\b")
@@ -251,11 +268,7 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
             redo.append(index)
     if not redo:
         return fragments
-    extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
-                  for e in {id(e): e for e in defined.values()}.values())
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra)]
-    extractors += [load_extractor(spec) for spec in settings.extractors]
-    judgements = load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
+    extractors, judgements = _extractors_knowing(defined, settings)
     fragments = list(fragments)
     for index in redo:
         previous = fragments[index].document
@@ -264,8 +277,16 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
     return fragments
 
 
+def extract_with_graph(document: Document, graph: Graph, settings: Settings = Settings()) -> Fragment:
+    """Extract one new document into an existing graph's terms: the acronyms the graph's
+    documents defined are known, as in a build of all of them together."""
+    defined = defined_acronyms(graph.sorted_entities(), load_gazetteer(settings.gazetteer_files))
+    extractors, judgements = _extractors_knowing(defined, settings)
+    return extract_document(document, extractors, judgements)
+
+
 __all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
-           "build_graph", "discover", "extract_all", "SUPPORTED_SUFFIXES"]
+           "build_graph", "discover", "extract_all", "extract_with_graph", "SUPPORTED_SUFFIXES"]
 
 
 def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Settings = Settings(),

@@ -124,8 +124,9 @@ def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
 class Engines:
     """The stores of one build folder, opened read-only on first use."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, timeout_s: float | None = None) -> None:
         self.out = Path(out)
+        self.timeout_s = timeout_s  # per Cypher query; None: no limit
         self._cypher = None
         self._sparql = None
         self._graph = None
@@ -135,7 +136,7 @@ class Engines:
         if self._cypher is None:
             from ..graph.cypher_store import CypherStore
 
-            self._cypher = CypherStore(self.out)
+            self._cypher = CypherStore(self.out, self.timeout_s)
         return self._cypher
 
     @property

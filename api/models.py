@@ -1,0 +1,113 @@
+"""The shapes of the API's answers (pydantic), so ``/openapi.json`` describes every response.
+Nodes and edges keep the keys of ``graph.json`` (ONTOLOGY.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from pydantic import BaseModel, Field
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    stores: dict[str, str] = Field(description="engine name → version")
+    documents: int
+    entities: int
+    relations: int
+    entities_by_type: dict[str, int]
+    relations_by_type: dict[str, int]
+
+
+class EvidenceOut(BaseModel):
+    doc: str
+    sentence: str
+    start: int
+    end: int
+    context: Optional[str] = None
+    since: Optional[str] = None
+    date: Optional[str] = None
+    extractor: Optional[str] = None
+
+
+class Actor(BaseModel):
+    id: str
+    type: str
+    name: str
+    aliases: list[str]
+    attributes: dict[str, str] = {}
+
+
+class ActorRelation(BaseModel):
+    direction: str = Field(description="out: the actor is the source; in: the target")
+    type: str
+    other: Actor
+    context: Optional[str] = None
+    since: Optional[str] = None
+    date: Optional[str] = None
+    evidence: list[EvidenceOut]
+
+
+class ActorDetail(Actor):
+    relations: list[ActorRelation]
+
+
+class ActorPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[Actor]
+
+
+class ParameterOut(BaseModel):
+    name: str
+    required: bool
+    description: str
+
+
+class QuestionOut(BaseModel):
+    name: str
+    description: str
+    parameters: list[ParameterOut]
+    columns: list[str]
+    engines: list[str]
+
+
+class QuestionAnswer(BaseModel):
+    question: str
+    engine: str
+    parameters: dict[str, str]
+    columns: list[str]
+    total: int
+    limit: int
+    offset: int
+    rows: list[dict[str, Any]]
+
+
+class CypherQuery(BaseModel):
+    query: str = Field(description="a read-only Cypher query (LadybugDB dialect)")
+    params: dict[str, Any] = Field(default_factory=dict, description="query parameters, $name in the query")
+
+
+class CypherAnswer(BaseModel):
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool = Field(description="true when the row cap cut the answer short")
+
+
+class DocumentAdded(BaseModel):
+    document: str
+    title: str
+    words: int
+    entities_added: list[Actor]
+    relations_added: list[dict[str, Any]]
+    graph: dict[str, int] = Field(description="entities and relations in the graph after the upload")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str

@@ -1,0 +1,310 @@
+"""Interactive views as self-contained HTML pages: an actor's neighbourhood, the crisis
+coordination network, a catalog question's answer (pyvis / vis-network), and the whole graph
+(sigma.js, WebGL: vis-network slows down past a few hundred nodes).
+
+Every script and style is inlined from the installed packages, so a page opens offline and
+loads nothing from the network. Text from documents reaches a page only as escaped HTML or as
+JSON with ``<``, ``>`` and ``&`` escaped (:func:`script_json`), so no document can close a
+script tag; vis-network shows string tooltips as text, not HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterable
+
+import networkx as nx
+
+from ..graph.model import Graph, Relation
+from ..graph.ontology import EntityType, RelationType
+
+MAX_NODES = 1500  # past this a vis-network page becomes unusable; the full view is the way
+PHYSICS_UP_TO = 150  # above this many nodes the layout is computed once, with networkx
+
+# one colour and shape per type; the legend and both renderers use these
+TYPE_STYLE: dict[str, tuple[str, str]] = {
+    "Agency": ("#1f77b4", "dot"), "Government": ("#d62728", "diamond"), "Committee": ("#ff7f0e", "triangle"),
+    "InternationalOrganization": ("#2ca02c", "star"), "Mission": ("#9467bd", "square"),
+    "Agreement": ("#8c564b", "triangleDown"), "Project": ("#e377c2", "square"), "Event": ("#7f7f7f", "dot"),
+    "Country": ("#bcbd22", "hexagon"), "Region": ("#17becf", "hexagon"), "City": ("#aec7e8", "dot"),
+    "Competence": ("#ffbb78", "box"), "Organization": ("#98df8a", "dot"), "Person": ("#c5b0d5", "ellipse"),
+}
+DEFAULT_STYLE = ("#999999", "dot")
+
+
+class ViewError(ValueError):
+    """A view that cannot be drawn (unknown actor or question, too many nodes); says why."""
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside ``<script>``: ``<``, ``>``, ``&`` and line separators escaped.
+
+    >>> script_json({"name": "</script><img src=x>"})
+    '{"name": "\\\\u003c/script\\\\u003e\\\\u003cimg src=x\\\\u003e"}'
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return text
+
+
+@lru_cache(maxsize=None)
+def _asset(package: str, path: str) -> str:
+    return resources.files(package).joinpath(path).read_text("utf-8")
+
+
+def _vis_assets() -> tuple[str, str]:
+    """vis-network's script and style as shipped inside pyvis (no CDN)."""
+    return (_asset("pyvis", "templates/lib/vis-9.1.2/vis-network.min.js"),
+            _asset("pyvis", "templates/lib/vis-9.1.2/vis-network.css"))
+
+
+def _inline_script(code: str) -> str:
+    # a bundled library never contains "</script" legitimately; split it should it appear in a string
+    return code.replace("</script", "<\\/script")
+
+
+def neighbourhood(graph: Graph, actor: str, depth: int = 1,
+                  relation_types: Iterable[str] | None = None) -> tuple[list[str], list[Relation]]:
+    """The actor (id, name or alias) and everything within ``depth`` relations of it, keeping
+    only ``relation_types`` if given.
+
+    >>> from actorgraph.graph.model import Entity, Relation
+    >>> g = Graph()
+    >>> for e in (Entity.create("Agency", "THW"), Entity.create("Country", "Ukraine")):
+    ...     _ = g.add_entity(e)
+    >>> _ = g.add_relation(Relation.create("OPERATES_IN", "agency/thw", "country/ukraine", []))
+    >>> neighbourhood(g, "THW")[0]
+    ['agency/thw', 'country/ukraine']
+    """
+    start = find_actor(graph, actor)
+    wanted = {RelationType(t) for t in relation_types} if relation_types else None
+    adjacency: dict[str, list[Relation]] = {}
+    for relation in graph.sorted_relations():
+        if wanted is None or relation.type in wanted:
+            adjacency.setdefault(relation.source, []).append(relation)
+            adjacency.setdefault(relation.target, []).append(relation)
+    seen, frontier, kept = {start}, [start], {}
+    for _ in range(depth):
+        following = []
+        for node in frontier:
+            for relation in adjacency.get(node, []):
+                kept[relation.key] = relation
+                other = relation.target if relation.source == node else relation.source
+                if other not in seen:
+                    seen.add(other)
+                    following.append(other)
+        frontier = following
+    return sorted(seen), [kept[k] for k in sorted(kept)]
+
+
+def find_actor(graph: Graph, actor: str) -> str:
+    """The id of the actor named by id, name or alias (case-insensitive for names)."""
+    if actor in graph.entities:
+        return actor
+    folded = actor.casefold()
+    for entity in graph.sorted_entities():
+        if entity.name.casefold() == folded or any(a.casefold() == folded for a in entity.aliases):
+            return entity.id
+    raise ViewError(f"no actor {actor!r} in the graph (give an id, a name or an alias)")
+
+
+def _evidence_tooltip(relation: Relation) -> str:
+    first = relation.evidence[0] if relation.evidence else None
+    head = f"{relation.type.value}" + (f" ({relation.context})" if relation.context else "")
+    if first is None:
+        return head
+    more = f"\n(+{len(relation.evidence) - 1} more)" if len(relation.evidence) > 1 else ""
+    return f"{head}\n„{first.sentence}“\n— {first.doc}{more}"
+
+
+def network_page(graph: Graph, node_ids: list[str], relations: list[Relation], title: str,
+                 highlight: str | None = None) -> str:
+    """A vis-network page (data and options from pyvis) for the given nodes and relations."""
+    from pyvis.network import Network
+
+    if len(node_ids) > MAX_NODES:
+        raise ViewError(f"{len(node_ids):,} nodes are more than this view draws ({MAX_NODES:,}): "
+                        f"narrow it (depth 1, a relation type) or open the full view (/viz?full=true)")
+    net = Network(directed=True, cdn_resources="remote")  # only its data model is used; the page inlines vis
+    positions = None
+    if len(node_ids) > PHYSICS_UP_TO:
+        layout = nx.Graph()
+        layout.add_nodes_from(node_ids)
+        layout.add_edges_from((r.source, r.target) for r in relations)
+        positions = nx.spring_layout(layout, seed=7, iterations=30, scale=60 * len(node_ids) ** 0.5)
+    for node_id in node_ids:
+        entity = graph.entities[node_id]
+        colour, shape = TYPE_STYLE.get(entity.type.value, DEFAULT_STYLE)
+        tooltip = f"{entity.name} ({entity.type.value})" + (f"\nalso: {', '.join(sorted(entity.aliases))}"
+                                                              if entity.aliases else "")
+        extra: dict[str, Any] = {}
+        if positions is not None:
+            x, y = positions[node_id]
+            extra = {"x": float(x), "y": float(y)}
+        net.add_node(node_id, label=entity.name, title=tooltip, color=colour, shape=shape,
+                     size=22 if node_id == highlight else 14, group=entity.type.value, **extra)
+    for relation in relations:
+        net.add_edge(relation.source, relation.target, label=relation.type.value,
+                     title=_evidence_tooltip(relation), arrows="to", font={"size": 9, "align": "middle"})
+    net.toggle_physics(positions is None)
+    nodes, edges, _heading, _height, _width, options = net.get_network_data()
+    types = sorted({graph.entities[n].type.value for n in node_ids})
+    return _page(title, len(node_ids), len(relations), types, {
+        "nodes": nodes, "edges": edges, "options": json.loads(options) if isinstance(options, str) else options},
+        renderer="vis")
+
+
+def _legend(types: list[str]) -> str:
+    items = "".join(f'<li><span class="swatch" style="background:{TYPE_STYLE.get(t, DEFAULT_STYLE)[0]}"></span>'
+                    f"{html.escape(t)}</li>" for t in types)
+    return f'<ul class="legend">{items}</ul>'
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="de"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{style}
+body {{ margin: 0; font: 14px system-ui, sans-serif; }}
+header {{ padding: 6px 12px; border-bottom: 1px solid #ddd; display: flex; gap: 18px; align-items: center; flex-wrap: wrap; }}
+header h1 {{ font-size: 16px; margin: 0; }}
+#graph {{ width: 100vw; height: calc(100vh - 48px); }}
+.legend {{ list-style: none; display: flex; flex-wrap: wrap; gap: 10px; margin: 0; padding: 0; }}
+.swatch {{ display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 4px; }}
+#tooltip {{ position: fixed; display: none; max-width: 420px; background: #fff; border: 1px solid #aaa;
+  padding: 6px; white-space: pre-wrap; font-size: 12px; pointer-events: none; }}
+</style></head>
+<body><header><h1>{title}</h1><span>{counts}</span>{legend}</header>
+<div id="graph"></div><div id="tooltip"></div>
+<script id="graph-data" type="application/json">{data}</script>
+<script>{library}</script>
+<script>{boot}</script>
+</body></html>
+"""
+
+VIS_BOOT = """(function () {
+  var data = JSON.parse(document.getElementById('graph-data').textContent);
+  var container = document.getElementById('graph');
+  var network = new vis.Network(container, {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
+  network.once('afterDrawing', function () { document.body.setAttribute('data-drawn', 'true'); });
+})();"""
+
+
+def _page(title: str, nodes: int, edges: int, types: list[str], data: dict[str, Any], renderer: str) -> str:
+    if renderer == "vis":
+        library, style = _vis_assets()
+        boot = VIS_BOOT
+    else:
+        library, style = _asset("actorgraph.api", "static/sigma-view.js"), ""
+        boot = "actorgraphSigmaView(JSON.parse(document.getElementById('graph-data').textContent));"
+    return PAGE.format(title=html.escape(title), style=style.replace("</style", "<\\/style"),
+                       counts=f"{nodes:,} nodes, {edges:,} relations", legend=_legend(types),
+                       data=script_json(data), library=_inline_script(library), boot=boot)
+
+
+def full_page(graph: Graph, title: str = "actorgraph: the whole graph") -> str:
+    """The whole graph with sigma.js (WebGL): positions from a quick networkx layout for small
+    graphs, a deterministic spiral by degree for large ones (the page can refine it)."""
+    entities = graph.sorted_entities()
+    degree: dict[str, int] = {}
+    for relation in graph.relations.values():
+        degree[relation.source] = degree.get(relation.source, 0) + 1
+        degree[relation.target] = degree.get(relation.target, 0) + 1
+    positions = _positions(graph, [e.id for e in entities], degree)
+    nodes = []
+    for entity in entities:
+        x, y = positions[entity.id]
+        colour = TYPE_STYLE.get(entity.type.value, DEFAULT_STYLE)[0]
+        nodes.append([entity.id, entity.name, entity.type.value, round(x, 2), round(y, 2), colour,
+                      degree.get(entity.id, 0)])
+    edges = [[r.source, r.target, r.type.value] for r in graph.sorted_relations()]
+    types = sorted({e.type.value for e in entities})
+    return _page(title, len(nodes), len(edges), types, {"nodes": nodes, "edges": edges}, renderer="sigma")
+
+
+def _positions(graph: Graph, ids: list[str], degree: dict[str, int]) -> dict[str, tuple[float, float]]:
+    if len(ids) <= 2000:
+        layout = nx.Graph()
+        layout.add_nodes_from(ids)
+        layout.add_edges_from((r.source, r.target) for r in graph.relations.values())
+        return {k: (float(v[0]) * 1000, float(v[1]) * 1000)
+                for k, v in nx.spring_layout(layout, seed=7, iterations=40).items()}
+    # golden-angle spiral, busiest nodes in the middle: O(n), stable between runs
+    import math
+
+    ranked = sorted(ids, key=lambda i: (-degree.get(i, 0), i))
+    golden = math.pi * (3 - math.sqrt(5))
+    return {node: (math.sqrt(k) * math.cos(k * golden) * 10, math.sqrt(k) * math.sin(k * golden) * 10)
+            for k, node in enumerate(ranked)}
+
+
+def question_graph(graph: Graph, rows: list[dict[str, Any]]) -> tuple[list[str], list[Relation]]:
+    """The entities a question's rows name (any ``*_id`` column or ``path_ids``) and the
+    relations among them; rows with ``source_id``, ``relation`` and ``target_id`` stand for
+    exactly those relations."""
+    if rows and {"source_id", "relation", "target_id"} <= set(rows[0]):
+        relations = [graph.relations[k] for k in sorted({(r["source_id"], r["relation"], r["target_id"]) for r in rows})
+                     if k in graph.relations]
+        return sorted({e for r in relations for e in (r.source, r.target)}), relations
+    ids: set[str] = set()
+    for row in rows:
+        for column, value in row.items():
+            if value is None:
+                continue
+            if column == "path_ids":
+                ids.update(str(value).split(" > "))
+            elif column == "id" or column.endswith("_id"):
+                ids.add(str(value))
+    ids &= set(graph.entities)
+    relations = [r for r in graph.sorted_relations() if r.source in ids and r.target in ids]
+    return sorted(ids), relations
+
+
+def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
+             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
+             full: bool = False) -> str:
+    """The page ``actorgraph viz`` and ``/viz`` serve: the whole graph, a question's answer
+    (``crisis-coordination`` with ``actor`` narrows it to that actor), or an actor's neighbourhood."""
+    if relation_types:
+        unknown = [t for t in relation_types if t not in {r.value for r in RelationType}]
+        if unknown:
+            raise ViewError(f"unknown relation type {unknown[0]!r} "
+                            f"(types: {', '.join(r.value for r in RelationType)})")
+    if full:
+        return full_page(graph)
+    if question:
+        from ..queries.catalog import QuestionError, ask
+
+        given = dict(params or {})
+        if actor and question in ("crisis-coordination", "actor-profile", "partnerships"):
+            given.setdefault("actor", actor)
+        try:
+            _, rows = ask(engines, question, given)
+        except QuestionError as exc:
+            raise ViewError(str(exc)) from None
+        ids, relations = question_graph(graph, rows)
+        label = question + (f" ({', '.join(f'{k}={v}' for k, v in given.items())})" if given else "")
+        return network_page(graph, ids, relations, f"actorgraph: {label}")
+    if actor:
+        ids, relations = neighbourhood(graph, actor, depth, relation_types)
+        name = graph.entities[find_actor(graph, actor)].name
+        return network_page(graph, ids, relations, f"actorgraph: {name}, depth {depth}",
+                            highlight=find_actor(graph, actor))
+    raise ViewError("say what to show: an actor, a question, or the full graph")
+
+
+def write_page(page: str, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+__all__ = ["EntityType", "ViewError", "page_for", "network_page", "full_page", "neighbourhood", "script_json",
+           "write_page", "TYPE_STYLE"]
