@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build serve install clean
+.PHONY: run test build serve install clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: build serve
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
+assets:
+	cd api/static/src && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf build .pytest_cache

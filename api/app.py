@@ -7,6 +7,7 @@ naming the problem; the stores are open read-only, so no query can change the gr
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from pathlib import Path
@@ -62,7 +63,15 @@ def _relation_json(relation: Relation) -> dict[str, Any]:
     return relation.to_json()
 
 
-def _actor_jsonld(entity: Entity, relations: list[Relation], graph) -> dict[str, Any]:
+def _actor_detail(graph, entity: Entity, relations: list[Relation]) -> models.ActorDetail:
+    return models.ActorDetail(**_actor(entity).model_dump(), relations=[models.ActorRelation(
+        direction="out" if r.source == entity.id else "in", type=r.type.value,
+        other=_actor(graph.entities[r.target if r.source == entity.id else r.source]),
+        context=r.context, since=r.since, date=r.date,
+        evidence=[models.EvidenceOut(**e.to_json()) for e in r.evidence]) for r in relations])
+
+
+def _actor_jsonld(entity: Entity, relations: list[Relation]) -> dict[str, Any]:
     """The actor as JSON-LD in the vocabulary of graph.ttl (ag:, skos:), with its relations
     as direct links and as statements with their evidence."""
     node: dict[str, Any] = {
@@ -175,22 +184,24 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     @app.get("/actors/{actor_id:path}", response_model=models.ActorDetail, responses={
         **error_responses, 200: {"content": {"application/ld+json": {}}}},
         summary="One actor with its relations and their evidence (JSON-LD with Accept: application/ld+json)")
-    def actor(actor_id: str, accept: Optional[str] = Header(None)) -> Any:
-        try:
-            entity, relations = service.actor(actor_id)
-        except NotFound as exc:
-            raise ApiProblem(404, str(exc)) from None
-        if accept and "application/ld+json" in accept:
-            return JSONResponse(jsonable_encoder(_actor_jsonld(entity, relations, service.graph)),
-                                media_type="application/ld+json")
-        graph = service.graph
-        detail = _actor(entity).model_dump()
-        detail["relations"] = [models.ActorRelation(
-            direction="out" if r.source == entity.id else "in", type=r.type.value,
-            other=_actor(graph.entities[r.target if r.source == entity.id else r.source]),
-            context=r.context, since=r.since, date=r.date,
-            evidence=[models.EvidenceOut(**e.to_json()) for e in r.evidence]) for r in relations]
-        return models.ActorDetail(**detail)
+    async def actor(actor_id: str, accept: Optional[str] = Header(None)) -> Any:
+        # in-memory and quick: answered on the event loop, from a page cached per snapshot
+        snapshot = service.snapshot
+        linked_data = bool(accept and "application/ld+json" in accept)
+        cached = snapshot.pages.get((actor_id, linked_data))
+        if cached is None:
+            try:
+                entity, relations = service.actor(actor_id)
+            except NotFound as exc:
+                raise ApiProblem(404, str(exc)) from None
+            if linked_data:
+                cached = json.dumps(_actor_jsonld(entity, relations), ensure_ascii=False).encode()
+            else:
+                cached = _actor_detail(snapshot.graph, entity, relations).model_dump_json().encode()
+            if len(snapshot.pages) >= 20_000:  # bounded: a crawl of a large graph must not grow it forever
+                snapshot.pages.clear()
+            snapshot.pages[(actor_id, linked_data)] = cached
+        return Response(cached, media_type="application/ld+json" if linked_data else "application/json")
 
     # -- named questions -----------------------------------------------------------------
 
@@ -224,8 +235,15 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             elif key not in ("engine", "offset"):
                 allowed = ", ".join(sorted(declared | {"engine", "limit", "offset"}))
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
+        snapshot = service.snapshot
+        key = (name, engine or asked.engines[0], tuple(sorted(params.items())))
+        rows = snapshot.answers.get(key)
         try:
-            _, rows = ask(service.engines, name, params, engine)
+            if rows is None:
+                _, rows = ask(snapshot.engines, name, params, engine)
+                if len(snapshot.answers) >= 1_000:  # answers are cached per snapshot, boundedly
+                    snapshot.answers.clear()
+                snapshot.answers[key] = rows
         except QuestionError as exc:
             raise ApiProblem(400, str(exc)) from None
         except (CypherError, SparqlError) as exc:

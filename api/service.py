@@ -54,6 +54,8 @@ class Snapshot:
     engines: Engines
     neighbours: dict[str, list[Relation]] = field(default_factory=dict)
     search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
+    pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
+    answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
 
     @classmethod
     def open(cls, out: Path, timeout_s: float | None = None) -> "Snapshot":

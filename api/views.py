@@ -65,8 +65,10 @@ def _vis_assets() -> tuple[str, str]:
 
 
 def _inline_script(code: str) -> str:
-    # a bundled library never contains "</script" legitimately; split it should it appear in a string
-    return code.replace("</script", "<\\/script")
+    """A library's code made safe to inline: ``</script`` and ``<script`` occur in bundled code
+    only inside strings (vis-network builds an iframe with one), where ``<\\/`` and ``\\x3c``
+    mean the same characters but cannot end or confuse the page's script element."""
+    return code.replace("</script", "<\\/script").replace("<script", "\\x3cscript")
 
 
 def neighbourhood(graph: Graph, actor: str, depth: int = 1,
@@ -148,7 +150,7 @@ def network_page(graph: Graph, node_ids: list[str], relations: list[Relation], t
             x, y = positions[node_id]
             extra = {"x": float(x), "y": float(y)}
         net.add_node(node_id, label=entity.name, title=tooltip, color=colour, shape=shape,
-                     size=22 if node_id == highlight else 14, group=entity.type.value, **extra)
+                     size=22 if node_id == highlight else 14, **extra)
     for relation in relations:
         net.add_edge(relation.source, relation.target, label=relation.type.value,
                      title=_evidence_tooltip(relation), arrows="to", font={"size": 9, "align": "middle"})
@@ -180,7 +182,7 @@ header h1 {{ font-size: 16px; margin: 0; }}
 #tooltip {{ position: fixed; display: none; max-width: 420px; background: #fff; border: 1px solid #aaa;
   padding: 6px; white-space: pre-wrap; font-size: 12px; pointer-events: none; }}
 </style></head>
-<body><header><h1>{title}</h1><span>{counts}</span>{legend}</header>
+<body><header><h1>{title}</h1><span>{counts}</span>{legend}<span id="note"></span></header>
 <div id="graph"></div><div id="tooltip"></div>
 <script id="graph-data" type="application/json">{data}</script>
 <script>{library}</script>
@@ -210,22 +212,30 @@ def _page(title: str, nodes: int, edges: int, types: list[str], data: dict[str, 
 
 def full_page(graph: Graph, title: str = "actorgraph: the whole graph") -> str:
     """The whole graph with sigma.js (WebGL): positions from a quick networkx layout for small
-    graphs, a deterministic spiral by degree for large ones (the page can refine it)."""
+    graphs, a deterministic spiral by degree for large ones. Compact data (edges as numbers
+    into the node and type lists), so a million relations stay a page a browser can read."""
     entities = graph.sorted_entities()
+    index = {entity.id: number for number, entity in enumerate(entities)}
     degree: dict[str, int] = {}
     for relation in graph.relations.values():
         degree[relation.source] = degree.get(relation.source, 0) + 1
         degree[relation.target] = degree.get(relation.target, 0) + 1
     positions = _positions(graph, [e.id for e in entities], degree)
+    types = sorted({e.type.value for e in entities})
+    type_number = {t: n for n, t in enumerate(types)}
+    relation_types = [r.value for r in RelationType]
+    relation_number = {r: n for n, r in enumerate(relation_types)}
     nodes = []
     for entity in entities:
         x, y = positions[entity.id]
-        colour = TYPE_STYLE.get(entity.type.value, DEFAULT_STYLE)[0]
-        nodes.append([entity.id, entity.name, entity.type.value, round(x, 2), round(y, 2), colour,
+        nodes.append([entity.id, entity.name, type_number[entity.type.value], round(x, 1), round(y, 1),
                       degree.get(entity.id, 0)])
-    edges = [[r.source, r.target, r.type.value] for r in graph.sorted_relations()]
-    types = sorted({e.type.value for e in entities})
-    return _page(title, len(nodes), len(edges), types, {"nodes": nodes, "edges": edges}, renderer="sigma")
+    edges: list[int] = []
+    for relation in graph.sorted_relations():
+        edges += (index[relation.source], index[relation.target], relation_number[relation.type])
+    data = {"types": [[t, TYPE_STYLE.get(t, DEFAULT_STYLE)[0]] for t in types], "relations": relation_types,
+            "nodes": nodes, "edges": edges}
+    return _page(title, len(nodes), len(graph.relations), types, data, renderer="sigma")
 
 
 def _positions(graph: Graph, ids: list[str], degree: dict[str, int]) -> dict[str, tuple[float, float]]:
