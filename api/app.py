@@ -237,13 +237,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
         snapshot = service.snapshot
         key = (name, engine or asked.engines[0], tuple(sorted(params.items())))
-        rows = snapshot.answers.get(key)
         try:
-            if rows is None:
-                _, rows = ask(snapshot.engines, name, params, engine)
-                if len(snapshot.answers) >= 1_000:  # answers are cached per snapshot, boundedly
-                    snapshot.answers.clear()
-                snapshot.answers[key] = rows
+            with snapshot.answering:  # concurrent askers of one question wait for one answer
+                rows = snapshot.answers.get(key)
+                if rows is None:
+                    _, rows = ask(snapshot.engines, name, params, engine)
+                    if len(snapshot.answers) >= 1_000:  # answers are cached per snapshot, boundedly
+                        snapshot.answers.clear()
+                    snapshot.answers[key] = rows
         except QuestionError as exc:
             raise ApiProblem(400, str(exc)) from None
         except (CypherError, SparqlError) as exc:

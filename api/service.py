@@ -56,6 +56,7 @@ class Snapshot:
     search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
+    answering: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, out: Path, timeout_s: float | None = None) -> "Snapshot":

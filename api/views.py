@@ -212,7 +212,7 @@ def _page(title: str, nodes: int, edges: int, types: list[str], data: dict[str, 
 
 def full_page(graph: Graph, title: str = "actorgraph: the whole graph") -> str:
     """The whole graph with sigma.js (WebGL): positions from a quick networkx layout for small
-    graphs, a deterministic spiral by degree for large ones. Compact data (edges as numbers
+    graphs; for large ones a sector per type, busiest nodes nearest the centre. Compact data (edges as numbers
     into the node and type lists), so a million relations stay a page a browser can read."""
     entities = graph.sorted_entities()
     index = {entity.id: number for number, entity in enumerate(entities)}
@@ -245,13 +245,25 @@ def _positions(graph: Graph, ids: list[str], degree: dict[str, int]) -> dict[str
         layout.add_edges_from((r.source, r.target) for r in graph.relations.values())
         return {k: (float(v[0]) * 1000, float(v[1]) * 1000)
                 for k, v in nx.spring_layout(layout, seed=7, iterations=40).items()}
-    # golden-angle spiral, busiest nodes in the middle: O(n), stable between runs
+    # one sector per type (its share of the circle), in each a golden-angle spiral with the
+    # busiest nodes nearest the centre: O(n), stable between runs, and the types stay apart
     import math
 
-    ranked = sorted(ids, key=lambda i: (-degree.get(i, 0), i))
-    golden = math.pi * (3 - math.sqrt(5))
-    return {node: (math.sqrt(k) * math.cos(k * golden) * 10, math.sqrt(k) * math.sin(k * golden) * 10)
-            for k, node in enumerate(ranked)}
+    by_type: dict[str, list[str]] = {}
+    for node in sorted(ids, key=lambda i: (-degree.get(i, 0), i)):
+        by_type.setdefault(graph.entities[node].type.value, []).append(node)
+    golden = (math.sqrt(5) - 1) / 2
+    positions: dict[str, tuple[float, float]] = {}
+    start = 0.0
+    for type_name in sorted(by_type):
+        members = by_type[type_name]
+        width = 2 * math.pi * len(members) / len(ids)
+        for rank, node in enumerate(members):
+            angle = start + width * (0.05 + 0.9 * ((rank * golden) % 1.0))
+            radius = 10 * math.sqrt(len(ids) * (rank + 0.5) / len(members))
+            positions[node] = (radius * math.cos(angle), radius * math.sin(angle))
+        start += width
+    return positions
 
 
 def question_graph(graph: Graph, rows: list[dict[str, Any]]) -> tuple[list[str], list[Relation]]:
