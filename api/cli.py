@@ -300,7 +300,6 @@ def serve(
     query_timeout: Optional[float] = typer.Option(None, "--query-timeout", min=0.1,
                                                   help="Seconds a Cypher query may run (default 10)."),
     max_rows: Optional[int] = typer.Option(None, "--max-rows", min=1, help="Rows a Cypher answer may have (default 10,000)."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Server processes (uploads need 1)."),
 ) -> None:
     """Serve the HTTP API over a built graph (read-only without the API key)."""
     import uvicorn

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
@@ -170,3 +171,63 @@ def test_every_kind_of_view_draws_in_a_real_browser(pages):
         assert result["errors"] == [], (kind, result["errors"])
         assert result["requests"] == [], (kind, result["requests"])
         assert result["canvases"] >= 1, kind
+
+
+def _large_graph(nodes: int, relations: int):
+    """Agencies cooperating at random: more relations than the full view draws at once."""
+    import random
+
+    from actorgraph.graph.model import Entity, Evidence, Graph, Relation
+
+    rng, graph = random.Random(5), Graph()
+    for number in range(nodes):
+        graph.add_entity(Entity.create("Agency", f"Behörde {number}"))
+    ids = sorted(graph.entities)
+    while len(graph.relations) < relations:
+        source, target = rng.sample(ids, 2)
+        graph.add_relation(Relation.create("COOPERATES_WITH", source, target,
+                                           [Evidence("d.txt", f"{source} und {target}", 0, 10)]))
+    return graph
+
+
+@pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"),
+                    reason="no chromium here; .ci/run installs it, and in CI this test fails without it")
+def test_the_full_view_of_a_large_graph_draws_a_nodes_relations_under_the_pointer(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from actorgraph.api import views
+
+    assert CHROMIUM, "chromium is missing: .ci/run installs Debian's chromium package"
+    graph = _large_graph(3000, 60_000)
+    path = views.write_page(views.full_page(graph), tmp_path / "large.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+            "--disable-background-networking", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 700})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_selector("body[data-drawn=true]", timeout=60_000)
+            assert "drawn while the pointer is on it" in page.inner_text("#note")
+            assert page.evaluate("() => window.actorgraphRenderer.getGraph().size") == 0
+            degree = Counter(end for r in graph.relations.values() for end in (r.source, r.target))
+            busiest = max(sorted(degree), key=degree.get)
+            point = page.evaluate("""(node) => {
+                const renderer = window.actorgraphRenderer;
+                const attributes = renderer.getGraph().getNodeAttributes(node);
+                const viewport = renderer.graphToViewport({x: attributes.x, y: attributes.y});
+                const box = document.getElementById('graph').getBoundingClientRect();
+                return {x: viewport.x + box.left, y: viewport.y + box.top};
+            }""", busiest)
+            page.mouse.move(point["x"], point["y"])
+            page.wait_for_function("() => window.actorgraphRenderer.getGraph().size > 0", timeout=10_000)
+            drawn = page.evaluate("() => window.actorgraphRenderer.getGraph().size")
+            # the node under the pointer (the busiest, or one drawn over it) names itself in the tooltip
+            name, count = re.match(r"(.+) \(Agency\), (\d+) relations", page.inner_text("#tooltip")).groups()
+            hovered = next(e.id for e in graph.entities.values() if e.name == name)
+            assert drawn == int(count) == degree[hovered]
+            assert errors == []
+        finally:
+            browser.close()
