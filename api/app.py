@@ -59,10 +59,6 @@ def _actor(entity: Entity) -> models.Actor:
                         attributes=dict(sorted(entity.attributes.items())))
 
 
-def _relation_json(relation: Relation) -> dict[str, Any]:
-    return relation.to_json()
-
-
 def _actor_detail(graph, entity: Entity, relations: list[Relation]) -> models.ActorDetail:
     return models.ActorDetail(**_actor(entity).model_dump(), relations=[models.ActorRelation(
         direction="out" if r.source == entity.id else "in", type=r.type.value,
@@ -335,8 +331,9 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         from . import views
 
         try:
-            page = views.page_for(service.graph, service.engines, actor=actor, question=question, depth=depth,
-                                  relation_types=relation or None, full=full)
+            snapshot = service.snapshot
+            page = views.page_for(snapshot.graph, snapshot.engines, actor=actor, question=question, depth=depth,
+                                  relation_types=relation or None, full=full, adjacency=snapshot.neighbours)
         except views.ViewError as exc:
             raise ApiProblem(404 if "no actor" in str(exc) or "unknown question" in str(exc) else 400,
                              str(exc)) from None
@@ -368,7 +365,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.DocumentAdded(
             document=document.id, title=document.title or "", words=document.word_count,
             entities_added=[_actor(e) for e in added.sorted_entities()],
-            relations_added=[_relation_json(r) for r in added.sorted_relations()],
+            relations_added=[r.to_json() for r in added.sorted_relations()],
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 
     return app

@@ -55,12 +55,18 @@ def accepted(header: str | None) -> list[str]:
 
 
 def _choose(header: str | None, offered: dict[str, Any], default: str) -> str:
+    """The first accepted media type on offer; ``*/*`` means the default, ``text/*`` the
+    first offered text type."""
     for media in accepted(header):
         if media in offered:
             return media
-        if media in ("*/*", "application/*", "text/*"):
-            return default if media == "*/*" or default.startswith(media[:-1]) else next(
-                (m for m in offered if m.startswith(media[:-1])), default)
+        if media == "*/*":
+            return default
+        if media.endswith("/*"):
+            family = media[:-1]
+            match = default if default.startswith(family) else next((m for m in offered if m.startswith(family)), None)
+            if match:
+                return match
     raise NotAcceptable(f"no result format for Accept: {header!r} (offered: {', '.join(offered)})")
 
 

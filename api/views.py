@@ -71,10 +71,11 @@ def _inline_script(code: str) -> str:
     return code.replace("</script", "<\\/script").replace("<script", "\\x3cscript")
 
 
-def neighbourhood(graph: Graph, actor: str, depth: int = 1,
-                  relation_types: Iterable[str] | None = None) -> tuple[list[str], list[Relation]]:
+def neighbourhood(graph: Graph, actor: str, depth: int = 1, relation_types: Iterable[str] | None = None,
+                  adjacency: dict[str, list[Relation]] | None = None) -> tuple[list[str], list[Relation]]:
     """The actor (id, name or alias) and everything within ``depth`` relations of it, keeping
-    only ``relation_types`` if given.
+    only ``relation_types`` if given. ``adjacency`` (each entity's relations, as the API keeps
+    it) saves a pass over all relations.
 
     >>> from actorgraph.graph.model import Entity, Relation
     >>> g = Graph()
@@ -86,9 +87,9 @@ def neighbourhood(graph: Graph, actor: str, depth: int = 1,
     """
     start = find_actor(graph, actor)
     wanted = {RelationType(t) for t in relation_types} if relation_types else None
-    adjacency: dict[str, list[Relation]] = {}
-    for relation in graph.sorted_relations():
-        if wanted is None or relation.type in wanted:
+    if adjacency is None:
+        adjacency = {}
+        for relation in graph.relations.values():
             adjacency.setdefault(relation.source, []).append(relation)
             adjacency.setdefault(relation.target, []).append(relation)
     seen, frontier, kept = {start}, [start], {}
@@ -96,6 +97,8 @@ def neighbourhood(graph: Graph, actor: str, depth: int = 1,
         following = []
         for node in frontier:
             for relation in adjacency.get(node, []):
+                if wanted is not None and relation.type not in wanted:
+                    continue
                 kept[relation.key] = relation
                 other = relation.target if relation.source == node else relation.source
                 if other not in seen:
@@ -290,7 +293,7 @@ def question_graph(graph: Graph, rows: list[dict[str, Any]]) -> tuple[list[str],
 
 def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
              params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
-             full: bool = False) -> str:
+             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> str:
     """The page ``actorgraph viz`` and ``/viz`` serve: the whole graph, a question's answer
     (``crisis-coordination`` with ``actor`` narrows it to that actor), or an actor's neighbourhood."""
     if relation_types:
@@ -314,10 +317,10 @@ def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: 
         label = question + (f" ({', '.join(f'{k}={v}' for k, v in given.items())})" if given else "")
         return network_page(graph, ids, relations, f"actorgraph: {label}")
     if actor:
-        ids, relations = neighbourhood(graph, actor, depth, relation_types)
-        name = graph.entities[find_actor(graph, actor)].name
-        return network_page(graph, ids, relations, f"actorgraph: {name}, depth {depth}",
-                            highlight=find_actor(graph, actor))
+        start = find_actor(graph, actor)
+        ids, relations = neighbourhood(graph, start, depth, relation_types, adjacency)
+        return network_page(graph, ids, relations, f"actorgraph: {graph.entities[start].name}, depth {depth}",
+                            highlight=start)
     raise ViewError("say what to show: an actor, a question, or the full graph")
 
 

@@ -23,6 +23,9 @@ HOSTILE_NAME = "Hilfe <img src=x onerror=alert(1)> </script> e.V."
 HOSTILE_DOCUMENT = (f"Die Organisation «{HOSTILE_NAME}» arbeitet in der Krise eng mit der NATO zusammen.\n"
                     "Das Nationale Krisenzentrum (NCCN) koordiniert die Lage mit der NATO.\n")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# software WebGL, and none of Chromium's own network traffic (refused on this machine's closed network)
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 class ExternalReferences(HTMLParser):
@@ -138,9 +141,7 @@ def open_in_browser(paths: list[Path], label: str, timeout_s: float = 60) -> dic
     ARTIFACTS.mkdir(exist_ok=True)
     results = {}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             for path in paths:
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
@@ -201,9 +202,7 @@ def test_the_full_view_of_a_large_graph_draws_a_nodes_relations_under_the_pointe
     graph = _large_graph(3000, 60_000)
     path = views.write_page(views.full_page(graph), tmp_path / "large.html")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-            "--disable-background-networking", "--no-first-run"])
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 700})
             errors = []
