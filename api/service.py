@@ -60,15 +60,15 @@ class Snapshot:
 
     @classmethod
     def open(cls, out: Path, timeout_s: float | None = None) -> "Snapshot":
-        graph = read_json(out / "graph.json")
-        neighbours: dict[str, list[Relation]] = {}
-        for relation in graph.sorted_relations():
-            neighbours.setdefault(relation.source, []).append(relation)
-            if relation.target != relation.source:
-                neighbours.setdefault(relation.target, []).append(relation)
+        """The snapshot of a build folder, its graph read from graph.json."""
+        return cls.of(read_json(out / "graph.json"), out, timeout_s)
+
+    @classmethod
+    def of(cls, graph: Graph, out: Path, timeout_s: float | None = None) -> "Snapshot":
+        """The snapshot of ``graph``, whose stores were written into ``out``."""
         keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
                 for label in (entity.name, *sorted(entity.aliases))]
-        return cls(graph, Engines(out, timeout_s), neighbours, keys)
+        return cls(graph, Engines(out, timeout_s), graph.adjacency(), keys)
 
 
 class GraphService:
@@ -154,8 +154,9 @@ class GraphService:
             merged.add_fragment(fragment)
             write_outputs(merged, self.out, extra=list(STORE_WRITERS))
             staging.replace(path)
-            # the old snapshot's stores are left to close when the last request using them is done
-            self.snapshot = Snapshot.open(self.out, self.timeout_s)
+            # the graph just written is the new snapshot's (not read back from disk); the old
+            # snapshot's stores are left to close when the last request using them is done
+            self.snapshot = Snapshot.of(merged, self.out, self.timeout_s)
             added = Graph(documents={document.id: merged.documents[document.id]})
             for entity_id in sorted(set(merged.entities) - before_entities):
                 added.entities[entity_id] = merged.entities[entity_id]

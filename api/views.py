@@ -88,10 +88,7 @@ def neighbourhood(graph: Graph, actor: str, depth: int = 1, relation_types: Iter
     start = find_actor(graph, actor)
     wanted = {RelationType(t) for t in relation_types} if relation_types else None
     if adjacency is None:
-        adjacency = {}
-        for relation in graph.relations.values():
-            adjacency.setdefault(relation.source, []).append(relation)
-            adjacency.setdefault(relation.target, []).append(relation)
+        adjacency = graph.adjacency()
     seen, frontier, kept = {start}, [start], {}
     for _ in range(depth):
         following = []

@@ -291,6 +291,16 @@ class Graph:
     def relations_of(self, entity_id: str) -> list[Relation]:
         return [r for r in self.sorted_relations() if entity_id in (r.source, r.target)]
 
+    def adjacency(self) -> dict[str, list[Relation]]:
+        """Each entity's relations, both directions, in relation order: one pass over the
+        relations for many lookups (``relations_of`` is a pass per lookup)."""
+        adjacent: dict[str, list[Relation]] = {}
+        for relation in self.sorted_relations():
+            adjacent.setdefault(relation.source, []).append(relation)
+            if relation.target != relation.source:
+                adjacent.setdefault(relation.target, []).append(relation)
+        return adjacent
+
     def sorted_entities(self) -> list[Entity]:
         return [self.entities[k] for k in sorted(self.entities)]
 
