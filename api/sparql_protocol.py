@@ -11,6 +11,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..graph.errors import one_line
 from ..graph.sparql_store import PREFIXES, SparqlError
 
 RESULT_TYPES = {
@@ -84,7 +85,7 @@ def run_query(store: ox.Store, text: str, accept: str | None,
     try:
         result = store.query(text, **options)
     except (SyntaxError, ValueError, OSError) as exc:
-        raise SparqlError(" ".join(str(exc).split())) from None
+        raise SparqlError(one_line(exc)) from None
     # results are bound to this thread (pyoxigraph): serialised here, and never left in a
     # traceback that another thread would drop
     offered, default = ((GRAPH_TYPES, "text/turtle") if isinstance(result, ox.QueryTriples)
@@ -92,14 +93,12 @@ def run_query(store: ox.Store, text: str, accept: str | None,
     try:
         media = _choose(accept, offered, default)
     except NotAcceptable as exc:
-        message = str(exc)
-        del result
+        message, result = str(exc), None
         raise NotAcceptable(message) from None
     try:
         return result.serialize(format=offered[media]), media
     except (ValueError, OSError) as exc:
-        message = " ".join(str(exc).split())
-        del result
+        message, result = one_line(exc), None
         raise SparqlError(message) from None
 
 
@@ -108,4 +107,4 @@ def run_update(store: ox.Store, text: str) -> None:
     try:
         store.update(text, prefixes=PREFIXES)
     except (SyntaxError, ValueError, OSError, RuntimeError) as exc:
-        raise SparqlError(f"updates are refused: {' '.join(str(exc).split())}") from None
+        raise SparqlError(f"updates are refused: {one_line(exc)}") from None

@@ -30,6 +30,7 @@ import ladybug as lb
 
 from .model import Graph
 from .property_graph import flat, node_properties, relation_properties
+from .errors import one_line
 from .ontology import EntityType, RelationType
 
 STORE_DIR = "ladybug"
@@ -171,7 +172,7 @@ class CypherStore:
             except CypherError:
                 raise
             except (RuntimeError, ValueError, TypeError) as exc:
-                raise CypherError(" ".join(str(exc).split()) or type(exc).__name__) from None
+                raise CypherError(one_line(exc)) from None
         return columns, rows
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .errors import one_line
 from .model import Graph
 from .property_graph import node_properties, relation_properties
 from .ontology import EntityType
@@ -68,7 +69,7 @@ def connect(uri: str, user: str, password: str):
         raise PushError(f"{uri}: wrong user or password") from None
     except (ServiceUnavailable, OSError) as exc:
         driver.close()
-        raise PushError(f"cannot reach a Bolt server at {uri} ({' '.join(str(exc).split())[:160]})") from None
+        raise PushError(f"cannot reach a Bolt server at {uri} ({one_line(exc)[:160]})") from None
     return driver
 
 
@@ -119,7 +120,7 @@ def push_with(driver, graph: Graph, database: str | None = None, batch_size: int
     except Neo4jError as exc:
         raise PushError(f"{label}: {exc.message or exc}") from None
     except (ServiceUnavailable, OSError) as exc:  # the server went away mid-push
-        raise PushError(f"{label}: connection lost ({' '.join(str(exc).split())[:160]})") from None
+        raise PushError(f"{label}: connection lost ({one_line(exc)[:160]})") from None
 
 
 def _escaped(value):

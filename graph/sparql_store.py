@@ -14,6 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .errors import one_line
 from .model import Graph
 from .rdf import link_nquads, ntriples
 
@@ -110,7 +111,7 @@ def query(store: ox.Store, text: str, params: dict[str, Any] | None = None) -> t
     try:
         result = store.query(bind(text, params or {}), prefixes=PREFIXES)
     except (SyntaxError, ValueError, OSError) as exc:
-        raise SparqlError(_one_line(exc)) from None
+        raise SparqlError(one_line(exc)) from None
     if isinstance(result, bool):
         return ["ask"], [{"ask": result}]
     if isinstance(result, ox.QuerySolutions):
@@ -119,7 +120,3 @@ def query(store: ox.Store, text: str, params: dict[str, Any] | None = None) -> t
     # CONSTRUCT / DESCRIBE: triples as rows
     return ["subject", "predicate", "object"], [
         {"subject": t.subject.value, "predicate": t.predicate.value, "object": term_value(t.object)} for t in result]
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split()) or exc.__class__.__name__
