@@ -335,8 +335,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             page = views.page_for(snapshot.graph, snapshot.engines, actor=actor, question=question, depth=depth,
                                   relation_types=relation or None, full=full, adjacency=snapshot.neighbours)
         except views.ViewError as exc:
-            raise ApiProblem(404 if "no actor" in str(exc) or "unknown question" in str(exc) else 400,
-                             str(exc)) from None
+            raise ApiProblem(404 if isinstance(exc, views.NothingToShow) else 400, str(exc)) from None
         return HTMLResponse(page)
 
     # -- writing, with a key ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 import networkx as nx
 
 from ..graph.model import Graph, Relation
-from ..graph.ontology import EntityType, RelationType
+from ..graph.ontology import RelationType
 
 MAX_NODES = 1500  # past this a vis-network page becomes unusable; the full view is the way
 PHYSICS_UP_TO = 150  # above this many nodes the layout is computed once, with networkx
@@ -38,6 +38,10 @@ DEFAULT_STYLE = ("#999999", "dot")
 
 class ViewError(ValueError):
     """A view that cannot be drawn (unknown actor or question, too many nodes); says why."""
+
+
+class NothingToShow(ViewError):
+    """The actor or question asked for is not there."""
 
 
 def script_json(value: Any) -> str:
@@ -113,7 +117,7 @@ def find_actor(graph: Graph, actor: str) -> str:
     for entity in graph.sorted_entities():
         if entity.name.casefold() == folded or any(a.casefold() == folded for a in entity.aliases):
             return entity.id
-    raise ViewError(f"no actor {actor!r} in the graph (give an id, a name or an alias)")
+    raise NothingToShow(f"no actor {actor!r} in the graph (give an id, a name or an alias)")
 
 
 def _evidence_tooltip(relation: Relation) -> str:
@@ -301,8 +305,12 @@ def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: 
     if full:
         return full_page(graph)
     if question:
-        from ..queries.catalog import QuestionError, ask
+        from ..queries.catalog import QuestionError, ask, get_question
 
+        try:
+            get_question(question)
+        except QuestionError as exc:
+            raise NothingToShow(str(exc)) from None
         given = dict(params or {})
         if actor and question in ("crisis-coordination", "actor-profile", "partnerships"):
             given.setdefault("actor", actor)
@@ -328,5 +336,5 @@ def write_page(page: str, path: Path) -> Path:
     return path
 
 
-__all__ = ["EntityType", "ViewError", "page_for", "network_page", "full_page", "neighbourhood", "script_json",
+__all__ = ["NothingToShow", "ViewError", "page_for", "network_page", "full_page", "neighbourhood", "script_json",
            "write_page", "TYPE_STYLE"]

@@ -97,6 +97,12 @@ def test_viz_refuses_what_it_cannot_draw(built, tmp_path):
                      "--out", str(built))
     assert result.returncode != 0 and "LIKES" in result.stderr
     assert not (tmp_path / "x.html").exists()
+    client = TestClient(create_app(built, ApiSettings()))
+    for params, status in (({"actor": "Nobody Of That Name"}, 404), ({"question": "no-such-question"}, 404),
+                           ({"actor": "NATO", "relation": "LIKES"}, 400), ({}, 400)):
+        response = client.get("/viz", params=params)
+        assert response.status_code == status, (params, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_document_markup_is_escaped_in_every_page(hostile_build, tmp_path):
