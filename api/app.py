@@ -28,7 +28,7 @@ from ..graph.outputs import summary
 from ..graph.sparql_store import SparqlError
 from ..queries.catalog import QuestionError, ask, get_question, load_catalog
 from . import models
-from .service import BadUpload, GraphService, NotFound
+from .service import BadUpload, GraphService, NotFound, remember
 from .settings import ApiSettings
 from .sparql_protocol import NotAcceptable, run_query, run_update
 
@@ -184,20 +184,18 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         # in-memory and quick: answered on the event loop, from a page cached per snapshot
         snapshot = service.snapshot
         linked_data = bool(accept and "application/ld+json" in accept)
-        cached = snapshot.pages.get((actor_id, linked_data))
-        if cached is None:
+
+        def render() -> bytes:
             try:
                 entity, relations = service.actor(actor_id)
             except NotFound as exc:
                 raise ApiProblem(404, str(exc)) from None
             if linked_data:
-                cached = json.dumps(_actor_jsonld(entity, relations), ensure_ascii=False).encode()
-            else:
-                cached = _actor_detail(snapshot.graph, entity, relations).model_dump_json().encode()
-            if len(snapshot.pages) >= 20_000:  # bounded: a crawl of a large graph must not grow it forever
-                snapshot.pages.clear()
-            snapshot.pages[(actor_id, linked_data)] = cached
-        return Response(cached, media_type="application/ld+json" if linked_data else "application/json")
+                return json.dumps(_actor_jsonld(entity, relations), ensure_ascii=False).encode()
+            return _actor_detail(snapshot.graph, entity, relations).model_dump_json().encode()
+
+        page = remember(snapshot.pages, (actor_id, linked_data), render, limit=20_000)
+        return Response(page, media_type="application/ld+json" if linked_data else "application/json")
 
     # -- named questions -----------------------------------------------------------------
 
@@ -232,20 +230,16 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                 allowed = ", ".join(sorted(declared | {"engine", "limit", "offset"}))
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
         snapshot = service.snapshot
-        key = (name, engine or asked.engines[0], tuple(sorted(params.items())))
+        engine = engine or asked.engines[0]
         try:
-            with snapshot.answering:  # concurrent askers of one question wait for one answer
-                rows = snapshot.answers.get(key)
-                if rows is None:
-                    _, rows = ask(snapshot.engines, name, params, engine)
-                    if len(snapshot.answers) >= 1_000:  # answers are cached per snapshot, boundedly
-                        snapshot.answers.clear()
-                    snapshot.answers[key] = rows
+            with snapshot.answering:
+                rows = remember(snapshot.answers, (name, engine, tuple(sorted(params.items()))),
+                                lambda: ask(snapshot.engines, name, params, engine)[1], limit=1_000)
         except QuestionError as exc:
             raise ApiProblem(400, str(exc)) from None
         except (CypherError, SparqlError) as exc:
             raise _query_problem(exc) from None
-        return models.QuestionAnswer(question=name, engine=engine or asked.engines[0], parameters=params,
+        return models.QuestionAnswer(question=name, engine=engine, parameters=params,
                                      columns=list(asked.columns), total=len(rows), limit=limit, offset=offset,
                                      rows=jsonable_encoder(rows[offset:offset + limit]))
 

@@ -12,7 +12,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..graph.jsonio import read_json
 from ..graph.model import Document, Graph, Relation
@@ -56,7 +56,7 @@ class Snapshot:
     search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
-    answering: threading.Lock = field(default_factory=threading.Lock)
+    answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
 
     @classmethod
     def open(cls, out: Path, timeout_s: float | None = None) -> "Snapshot":
@@ -69,6 +69,23 @@ class Snapshot:
         keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
                 for label in (entity.name, *sorted(entity.aliases))]
         return cls(graph, Engines(out, timeout_s), graph.adjacency(), keys)
+
+
+def remember(cache: dict, key: Any, compute: Callable[[], Any], limit: int) -> Any:
+    """``cache[key]``, computed on a miss; the cache is emptied when it reaches ``limit``, so a
+    crawl of a large graph cannot grow it without end (what a snapshot caches never goes stale).
+
+    >>> cache = {}
+    >>> remember(cache, "a", lambda: 1, limit=2), remember(cache, "a", lambda: 2, limit=2)
+    (1, 1)
+    """
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = value
+    return value
 
 
 class GraphService:
