@@ -1,10 +1,21 @@
-"""The build folder: every output written into a temporary folder beside it, then swapped into
-place in one rename, so an interrupted or failed build never leaves half-written files over a
-good previous build.
+"""The build folder: every build is written whole into a folder of its own under
+``builds/``, then made current by one rename of the ``current`` link, so a reader (a
+command, or the server while an upload swaps the build) sees one whole build, the previous or
+the next, never a mix and never a half-written file. An interrupted or failed build leaves
+the previous one current.
 
-Files: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF), ``graph.graphml``
-(networkx), ``build.json`` (what was read, skipped and counted); stores: ``oxigraph/`` (SPARQL),
-``ladybug/`` (embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
+::
+
+    build/
+      current -> builds/000007          the one pointer; swapped by one rename
+      builds/000007/graph.json, ...     the builds (the current one and two before it)
+      graph.json -> current/graph.json  fixed links, so build/graph.json is always the current one
+
+Files of a build: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF),
+``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted),
+``fragments.jsonl`` (what extraction found in each document, so one document can be replaced
+or removed without reading the others); stores: ``oxigraph/`` (SPARQL), ``ladybug/``
+(embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
 """
 
 from __future__ import annotations
@@ -16,14 +27,18 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
+from .fragments import FRAGMENTS_FILE, write_fragments
 from .jsonio import dumps, validate
-from .model import Graph
+from .model import Fragment, Graph
 from .networkx_view import write_graphml
 from .rdf import write_rdf
 
 OUTPUT_FILES = ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
+CURRENT = "current"
+BUILDS = "builds"
+KEEP_BUILDS = 3  # the current build and two before it, for requests still reading them
 
 
 def _write_sparql_store(graph: Graph, folder: Path) -> None:
@@ -66,15 +81,18 @@ def summary(graph: Graph) -> dict:
 
 
 def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = None,
-                  extra: list[Callable[[Graph, Path], None]] | None = None) -> Path:
-    """Write every output for ``graph`` into ``out`` atomically; returns ``out``.
+                  extra: list[Callable[[Graph, Path], None]] | None = None,
+                  fragments: Iterable[Fragment] | None = None) -> Path:
+    """Write every output for ``graph`` as a new build under ``out`` and make it current in
+    one step; returns the new build's folder.
 
-    ``extra`` writers (the query stores) run inside the temporary folder too, so a store
-    that fails to build leaves the previous build in place.
+    ``extra`` writers (the query stores) run inside the new build's folder too, so a store
+    that fails to build leaves the previous build current. ``fragments``, when given, are
+    kept beside the graph (``fragments.jsonl``).
     """
     out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    builds = _prepare(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the build folder is not
@@ -84,29 +102,79 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
         (staging / "graph.json").write_text(text, encoding="utf-8")
         write_rdf(graph, staging)
         write_graphml(graph, staging / "graph.graphml")
+        if fragments is not None:
+            write_fragments(fragments, staging / FRAGMENTS_FILE)
         for writer in extra or []:
             writer(graph, staging)
         manifest = {"summary": summary(graph),
                     "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []]}
         (staging / "build.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                             encoding="utf-8")
-        _swap_into_place(staging, out)
+        build = _next_build(builds)
+        staging.rename(build)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+    _make_current(out, build)
+    return build
 
 
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        staging.rename(out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    retired.rmdir()
-    out.rename(retired)
+def current_build(out: Path) -> Path:
+    """The folder of the build that is current in ``out`` (resolved once: a reader that keeps
+    it reads one build to the end, whatever is swapped in meanwhile)."""
+    out = Path(out)
+    link = out / CURRENT
+    return link.resolve() if link.is_symlink() else out
+
+
+def _prepare(out: Path) -> Path:
+    """``out/builds``, made if missing; a folder of the earlier layout (files directly in
+    ``out``) becomes the first build; staging folders of builds that died are removed."""
+    builds = out / BUILDS
+    legacy = out / "graph.json"
+    if legacy.is_file() and not legacy.is_symlink():
+        old = [p for p in out.iterdir() if p.name != BUILDS]
+        first = builds / f"{0:06d}"
+        first.mkdir(parents=True, exist_ok=True)
+        for entry in old:
+            entry.rename(first / entry.name)
+        _make_current(out, first)
+    builds.mkdir(parents=True, exist_ok=True)
+    for stale in builds.glob(".tmp-*"):
+        if not _alive(int(stale.name.split("-")[1]) if stale.name.split("-")[1].isdigit() else -1):
+            shutil.rmtree(stale, ignore_errors=True)
+    return builds
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
-        staging.rename(out)
-    except BaseException:
-        retired.rename(out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _next_build(builds: Path) -> Path:
+    numbers = [int(p.name) for p in builds.iterdir() if p.name.isdigit()]
+    return builds / f"{max(numbers, default=0) + 1:06d}"
+
+
+def _make_current(out: Path, build: Path) -> None:
+    """Point ``out/current`` at ``build`` by one rename of a new link over the old one, give
+    every entry of the build its fixed link in ``out``, and drop builds past ``KEEP_BUILDS``."""
+    pointer = out / f".{CURRENT}-{os.getpid()}-{build.name}"
+    pointer.unlink(missing_ok=True)
+    pointer.symlink_to(Path(BUILDS) / build.name, target_is_directory=True)
+    os.replace(pointer, out / CURRENT)
+    for entry in build.iterdir():
+        link = out / entry.name
+        if not link.is_symlink() and not link.exists():
+            link.symlink_to(Path(CURRENT) / entry.name, target_is_directory=entry.is_dir())
+    finished = sorted((p for p in build.parent.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    for old in finished[:-KEEP_BUILDS]:
+        if old != build:
+            shutil.rmtree(old, ignore_errors=True)

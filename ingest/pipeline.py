@@ -127,6 +127,7 @@ class BuildResult:
     graph: Graph
     skipped: list[SkippedFile] = field(default_factory=list)
     documents: int = 0
+    fragments: list[Fragment] = field(default_factory=list)
 
 
 def discover(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
@@ -225,7 +226,7 @@ def build_graph(inputs: Iterable[Path], *, workers: int = 1, settings: Settings 
         else:
             fragments.append(result)
     fragments = resolve_across_documents(fragments, settings)
-    return BuildResult(merge_fragments(fragments), skipped, len(fragments))
+    return BuildResult(merge_fragments(fragments), skipped, len(fragments), fragments)
 
 
 def defined_acronyms(entities: Iterable[Entity], gazetteer: Gazetteer) -> dict[str, Entity]:
@@ -280,9 +281,24 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
 def extract_with_graph(document: Document, graph: Graph, settings: Settings = Settings()) -> Fragment:
     """Extract one new document into an existing graph's terms: the acronyms the graph's
     documents defined are known, as in a build of all of them together."""
-    defined = defined_acronyms(graph.sorted_entities(), load_gazetteer(settings.gazetteer_files))
+    return extract_knowing(document, graph_acronyms(graph, settings), settings)
+
+
+def graph_acronyms(graph: Graph, settings: Settings = Settings()) -> dict[str, Entity]:
+    """The acronyms the graph's documents defined (what a new document is extracted knowing)."""
+    return defined_acronyms(graph.sorted_entities(), load_gazetteer(settings.gazetteer_files))
+
+
+def extract_knowing(document: Document, defined: dict[str, Entity], settings: Settings = Settings()) -> Fragment:
+    """Extract one document with the acronyms ``defined`` elsewhere known."""
     extractors, judgements = _extractors_knowing(defined, settings)
     return extract_document(document, extractors, judgements)
+
+
+def extract_file(path: Path, doc_id: str, defined: dict[str, Entity], settings: Settings = Settings()) -> Fragment:
+    """Load one file and extract it knowing ``defined`` acronyms; raises UnreadableDocument.
+    A plain function of its arguments, so it can run in a separate, confined process."""
+    return extract_knowing(load_document(path, doc_id), defined, settings)
 
 
 __all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
@@ -300,5 +316,5 @@ def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Sett
 
     result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total)
     if result.documents:
-        write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS))
+        write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS), fragments=result.fragments)
     return result

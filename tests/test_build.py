@@ -4,6 +4,7 @@ and the promise that a failed build leaves the previous one intact."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -137,7 +138,9 @@ def test_missing_input_is_one_line_without_traceback(tmp_path):
 def test_a_failing_writer_leaves_the_previous_build_in_place(tmp_path, graph):
     out = tmp_path / "build"
     write_outputs(graph, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    current = os.readlink(out / "current")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert "graph.json" in before
 
     def broken_store(_graph, folder):
         (folder / "half-written.db").write_text("...")
@@ -145,5 +148,29 @@ def test_a_failing_writer_leaves_the_previous_build_in_place(tmp_path, graph):
 
     with pytest.raises(RuntimeError, match="disk full"):
         write_outputs(graph, out, extra=[broken_store])
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert os.readlink(out / "current") == current
+    assert [p.name for p in (out / "builds").iterdir()] == [Path(current).name], "no staging folder is left"
     assert [p.name for p in tmp_path.iterdir()] == ["build"]
+
+
+def test_a_build_folder_of_the_earlier_layout_becomes_the_first_build(tmp_path, graph, built):
+    out = tmp_path / "old"
+    out.mkdir()
+    for name in ("graph.json", "build.json"):
+        (out / name).write_bytes((built / name).read_bytes())
+    write_outputs(graph, out)
+    assert sorted(p.name for p in (out / "builds").iterdir()) == ["000000", "000001"]
+    assert (out / "builds" / "000000" / "graph.json").read_bytes() == (built / "graph.json").read_bytes()
+    assert os.readlink(out / "current") == os.path.join("builds", "000001")
+    assert json.loads((out / "graph.json").read_text(encoding="utf-8"))["nodes"]
+
+
+def test_staging_folders_of_builds_that_died_are_removed(tmp_path, graph):
+    out = tmp_path / "build"
+    write_outputs(graph, out)
+    dead = out / "builds" / ".tmp-999999999-abc"  # no process has this id
+    dead.mkdir()
+    (dead / "graph.json").write_text("{")
+    write_outputs(graph, out)
+    assert not dead.exists()

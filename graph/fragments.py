@@ -1,0 +1,57 @@
+"""What extraction found in each document, kept beside the graph (``fragments.jsonl``, one
+document a line, in document order), so the graph can be merged again without one document —
+replaced by a new version or removed — without extracting the others again.
+
+>>> from .model import Evidence
+>>> from .ontology import EntityType, RelationType
+>>> nato = Entity.create(EntityType.INTERNATIONAL_ORGANIZATION, "NATO", canonical=True)
+>>> kfor = Entity.create(EntityType.MISSION, "KFOR")
+>>> ev = Evidence(doc="a.txt", sentence="Die NATO führt KFOR.", start=0, end=20)
+>>> fragment = Fragment(Document("a.txt"), [nato, kfor], [Relation.create(RelationType.CONDUCTS, nato.id, kfor.id, [ev])])
+>>> again = fragment_from_json(fragment_to_json(fragment))
+>>> again == fragment
+True
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .model import Document, Entity, Fragment, Relation
+
+FRAGMENTS_FILE = "fragments.jsonl"
+
+
+def fragment_to_json(fragment: Fragment) -> dict[str, Any]:
+    """A fragment as JSON data; entities keep whether their name is canonical, which decides
+    whose name wins when fragments are merged."""
+    return {"document": fragment.document.to_json(),
+            "entities": [{**e.to_json(), "canonical": e.canonical} for e in fragment.entities],
+            "relations": [r.to_json() for r in fragment.relations]}
+
+
+def fragment_from_json(data: dict[str, Any]) -> Fragment:
+    entities = []
+    for node in data["entities"]:
+        node = dict(node)
+        canonical = bool(node.pop("canonical", False))
+        entity = Entity.from_json(node)
+        entity.canonical = canonical
+        entities.append(entity)
+    return Fragment(Document.from_json(data["document"]), entities,
+                    [Relation.from_json(r) for r in data["relations"]])
+
+
+def write_fragments(fragments: Iterable[Fragment], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for fragment in sorted(fragments, key=lambda f: f.document.id):
+            handle.write(json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n")
+
+
+def read_fragments(path: Path) -> Iterator[Fragment]:
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                yield fragment_from_json(json.loads(line))
