@@ -39,6 +39,27 @@ RELATION_COLUMNS = ["from", "to", "context", "since", "date", "sentence", "doc",
                     "evidence_count", "evidence"]
 
 
+class CopyDialect(csv.Dialect):
+    """The CSV ``_write_csv`` writes and every ``COPY`` reads (``COPY_OPTIONS``), spelt out on
+    both sides: left to guess, the engine samples the first 256 rows and fails on a later quoted
+    field ("expected 4 values per row, but got more")."""
+
+    delimiter = ","
+    quotechar = '"'
+    doublequote = True  # a quote inside a field is written twice; the engine's escape='"'
+    escapechar = None
+    quoting = csv.QUOTE_MINIMAL  # an empty cell stays unquoted, which the engine reads as NULL
+    lineterminator = "\n"
+    skipinitialspace = False
+    strict = True
+
+
+# The options of every COPY. Quoted fields may hold newlines, which the engine reads only
+# with parallel=false (its parallel reader refuses them).
+COPY_OPTIONS = (f"header=true, parallel=false, auto_detect=false, delim='{CopyDialect.delimiter}', "
+                f"quote='{CopyDialect.quotechar}', escape='{CopyDialect.quotechar}'")
+
+
 class CypherError(ValueError):
     """A query the engine refused (syntax, unknown property, a write on the read-only store)."""
 
@@ -77,7 +98,7 @@ def write_store(graph: Graph, folder: Path) -> Path:
             nodes.setdefault(entity.type, []).append([flat(properties[c]) for c in NODE_COLUMNS])
         for entity_type, rows in nodes.items():
             file = _write_csv(staging / f"{entity_type.value}.csv", NODE_COLUMNS, rows)
-            connection.execute(f"COPY {entity_type.value} FROM '{file}' (header=true, parallel=false)")
+            connection.execute(f"COPY {entity_type.value} FROM '{file}' ({COPY_OPTIONS})")
         relations: dict[tuple[RelationType, EntityType, EntityType], list[list[Any]]] = {}
         for relation in graph.sorted_relations():
             source, target = graph.entities[relation.source], graph.entities[relation.target]
@@ -88,7 +109,7 @@ def write_store(graph: Graph, folder: Path) -> Path:
             name = f"{relation_type.value}_{source_type.value}_{target_type.value}.csv"
             file = _write_csv(staging / name, RELATION_COLUMNS, rows)
             connection.execute(f"COPY {relation_type.value} FROM '{file}' "
-                               f"(from='{source_type.value}', to='{target_type.value}', header=true, parallel=false)")
+                               f"(from='{source_type.value}', to='{target_type.value}', {COPY_OPTIONS})")
         connection.execute("CHECKPOINT")
         connection.close()
         database.close()
@@ -106,18 +127,19 @@ def _write_links(graph: Graph, path: Path, staging: Path) -> None:
     connection.execute("CREATE REL TABLE LINK(FROM Actor TO Actor)")
     actors = [[e.id, e.type.value, e.name, flat(sorted(e.aliases))] for e in graph.sorted_entities()]
     file = _write_csv(staging / "Actor.csv", ["id", "type", "name", "aliases"], actors)
-    connection.execute(f"COPY Actor FROM '{file}' (header=true, parallel=false)")
+    connection.execute(f"COPY Actor FROM '{file}' ({COPY_OPTIONS})")
     pairs = sorted({(r.source, r.target) for r in graph.relations.values()})
     file = _write_csv(staging / "LINK.csv", ["from", "to"], [list(pair) for pair in pairs])
-    connection.execute(f"COPY LINK FROM '{file}' (header=true, parallel=false)")
+    connection.execute(f"COPY LINK FROM '{file}' ({COPY_OPTIONS})")
     connection.execute("CHECKPOINT")
     connection.close()
     database.close()
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> str:
+    """Write ``rows`` in ``CopyDialect``; returns the path quoted for a COPY statement."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
+        writer = csv.writer(handle, dialect=CopyDialect)
         writer.writerow(header)
         writer.writerows(rows)
     return str(path).replace("'", "\\'")
@@ -126,12 +148,28 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> str:
 DATABASES = ("graph", "links")
 
 
+def _reservation(size: int) -> int:
+    """The address space to map a database file of ``size`` bytes: a power of two (the
+    engine's unit), at least 1 GiB, with room for four times the file.
+
+    >>> _reservation(10_000) == 2**30, _reservation(600 * 2**20) == 2**32
+    (True, True)
+    """
+    reserved = 2**30
+    while reserved < 4 * size:
+        reserved *= 2
+    return reserved
+
+
 class CypherStore:
     """The databases opened read-only (the traversal index on first use), one connection each."""
 
-    def __init__(self, out: Path, timeout_s: float | None = None) -> None:
+    def __init__(self, out: Path, timeout_s: float | None = None, buffer_pool_size: int = 0) -> None:
+        """``buffer_pool_size`` (bytes) bounds the engine's page cache and, with it, the address
+        space it reserves (otherwise 80% of the machine's memory and terabytes of mappings)."""
         self.folder = Path(out) / STORE_DIR
         self.timeout_ms = int(timeout_s * 1000) if timeout_s else 0
+        self.buffer_pool_size = buffer_pool_size
         if not (self.folder / "graph.lbug").exists():
             raise FileNotFoundError(f"no Cypher store in {out}/: run `actorgraph build` first")
         self._open: dict[str, tuple[lb.Database, lb.Connection]] = {}
@@ -145,7 +183,9 @@ class CypherStore:
             path = self.folder / f"{name}.lbug"
             if not path.exists():
                 raise CypherError(f"no {name} database in {self.folder}/: run `actorgraph build` again")
-            database = lb.Database(str(path), read_only=True)
+            bounds = {"buffer_pool_size": self.buffer_pool_size,
+                      "max_db_size": _reservation(path.stat().st_size)} if self.buffer_pool_size else {}
+            database = lb.Database(str(path), read_only=True, **bounds)
             connection = lb.Connection(database)
             if self.timeout_ms:
                 connection.set_query_timeout(self.timeout_ms)
