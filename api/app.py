@@ -7,30 +7,39 @@ naming the problem; the stores are open read-only, so no query can change the gr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
+import threading
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi import FastAPI, File, Header, Query, Request, UploadFile
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from ..graph.cypher_guard import CypherRefused, check_read_only, parameters
 from ..graph.cypher_store import CypherError
+from ..graph.errors import without_paths
 from ..graph.model import Entity, Relation
 from ..graph.ontology import EntityType
 from ..graph.outputs import summary
+from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
 from ..queries.catalog import QuestionError, ask, get_question, load_catalog
 from . import models
 from .service import BadUpload, GraphService, NotFound, remember
+from .pages import install_pages
 from .settings import ApiSettings
-from .sparql_protocol import NotAcceptable, run_query, run_update
+from .query_workers import CypherJob, QueryFailed, QueryPool, QueryStopped, SparqlJob
+from .sparql_protocol import run_update
+from .uploads import UploadRefused, receive_file
 
 log = logging.getLogger("actorgraph.api")
 PROBLEM = "application/problem+json"
@@ -50,7 +59,7 @@ class ApiProblem(Exception):
 
 
 def problem(status: int, detail: str, title: str) -> JSONResponse:
-    body = models.Problem(title=title, status=status, detail=detail).model_dump()
+    body = models.Problem(title=title, status=status, detail=without_paths(detail)).model_dump()
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
@@ -105,10 +114,11 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     """An app serving the graph built into ``out_dir``."""
     settings = settings or ApiSettings.from_env()
     service = GraphService(Path(out_dir), settings.upload_dir, settings.query_timeout_s)
-    app = FastAPI(title="actorgraph", version=__version__,
+    app = FastAPI(title="actorgraph", version=__version__, docs_url=None, redoc_url=None,
                   description="Who coordinates with whom in a crisis, with the evidence. Read-only "
                               "without an API key; errors are application/problem+json.")
     app.state.service = service
+    install_pages(app)  # security headers on every answer, /docs offline, / as an index
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -145,6 +155,8 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- health and the graph -------------------------------------------------------------
 
+    pool_holder: list[QueryPool] = []  # started at the first query, so /health and tests stay light
+
     @app.get("/health", response_model=models.Health, summary="Liveness, store versions and graph size")
     def health() -> models.Health:
         import ladybug
@@ -152,11 +164,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
+                             query_sandbox=pool_holder[0].confinement() if pool_holder else {},
                              **summary(service.graph))
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
     def graph_json() -> FileResponse:
-        return FileResponse(service.out / "graph.json", media_type="application/json")
+        # the snapshot's own build, not the current link: an upload swapping the build meanwhile
+        # changes nothing for this answer (a build stays on disk while requests may read it)
+        return FileResponse(service.snapshot.folder / "graph.json", media_type="application/json")
 
     # -- actors ------------------------------------------------------------------------------
 
@@ -245,8 +260,35 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- query languages -------------------------------------------------------------------
 
-    def _sparql(query: Optional[str], update: Optional[str], accept: Optional[str],
-                default_graphs: list[str], named_graphs: list[str]) -> Response:
+    def query_pool() -> QueryPool:
+        """The worker processes queries from outside run in, started on first use."""
+        if not pool_holder:
+            pool_holder.append(QueryPool(lambda: service.snapshot.folder, settings.query_limits(),
+                                         size=settings.query_workers))
+        return pool_holder[0]
+
+    @app.on_event("shutdown")
+    def _stop_workers() -> None:
+        if pool_holder:
+            pool_holder.pop().close()
+
+    async def in_worker(request: Request, job: CypherJob | SparqlJob) -> Any:
+        """The job's answer from a query worker; stopped when the client goes away."""
+        gone = threading.Event()
+        answer = asyncio.ensure_future(run_in_threadpool(query_pool().run, job, gone.is_set))
+        while not answer.done():
+            await asyncio.wait({answer}, timeout=0.25)
+            if not answer.done() and await request.is_disconnected():
+                gone.set()
+        try:
+            return answer.result()
+        except QueryStopped as exc:
+            raise ApiProblem(exc.status, exc.detail) from None
+        except QueryFailed as exc:
+            raise ApiProblem(exc.status, f"{exc.language}: {exc.detail}") from None
+
+    async def _sparql(request: Request, query: Optional[str], update: Optional[str], accept: Optional[str],
+                      default_graphs: list[str], named_graphs: list[str]) -> Response:
         if update is not None:
             try:
                 run_update(service.engines.sparql, check_length(update, "update"))
@@ -255,14 +297,15 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         if not query:
             raise ApiProblem(400, "give a SPARQL query: ?query=..., a form field query, "
                                   "or a body of type application/sparql-query")
+        check_length(query, "query")
         try:
-            body, media = run_query(service.engines.sparql, check_length(query, "query"), accept,
-                                    default_graphs, named_graphs)
-        except NotAcceptable as exc:
-            raise ApiProblem(406, str(exc)) from None
-        except SparqlError as exc:
+            check_services(query, settings.sparql_services)
+        except SparqlRefused as exc:
             raise ApiProblem(400, f"SPARQL: {exc}") from None
-        return Response(body, media_type=media)
+        body, media, truncated = await in_worker(request, SparqlJob(
+            str(service.snapshot.folder), query, accept, tuple(default_graphs), tuple(named_graphs)))
+        headers = {"X-Truncated": "true" if truncated else "false"}
+        return Response(body, media_type=media, headers=headers)
 
     sparql_doc = {"description": "SPARQL results (JSON, XML, CSV, TSV by Accept) or RDF for CONSTRUCT/DESCRIBE",
                   "content": {"application/sparql-results+json": {}, "application/sparql-results+xml": {},
@@ -270,11 +313,11 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     @app.get("/sparql", summary="SPARQL 1.1 Protocol: query by GET", response_class=Response,
              responses={200: sparql_doc, **error_responses})
-    def sparql_get(query: Optional[str] = Query(None, description="the SPARQL query"),
-                   default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
-                   named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
-                   accept: Optional[str] = Header(None)) -> Response:
-        return _sparql(query, None, accept, default_graph_uri, named_graph_uri)
+    async def sparql_get(request: Request, query: Optional[str] = Query(None, description="the SPARQL query"),
+                         default_graph_uri: list[str] = Query([], alias="default-graph-uri"),
+                         named_graph_uri: list[str] = Query([], alias="named-graph-uri"),
+                         accept: Optional[str] = Header(None)) -> Response:
+        return await _sparql(request, query, None, accept, default_graph_uri, named_graph_uri)
 
     @app.post("/sparql", summary="SPARQL 1.1 Protocol: query by POST (form or application/sparql-query); "
                                  "updates are refused", response_class=Response,
@@ -288,32 +331,38 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         params = request.query_params
         defaults, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
         if media == "application/sparql-query":
-            return _sparql(_text(await request.body(), "query"), None, accept, defaults, named)
+            return await _sparql(request, _text(await request.body(), "query"), None, accept, defaults, named)
         if media == "application/sparql-update":
-            return _sparql(None, _text(await request.body(), "update"), accept, defaults, named)
+            return await _sparql(request, None, _text(await request.body(), "update"), accept, defaults, named)
         if media in ("application/x-www-form-urlencoded", "multipart/form-data"):
             try:
                 form = await request.form()
             except Exception as exc:  # malformed form bodies
                 raise ApiProblem(400, f"unreadable form: {exc}") from None
             query, update = form.get("query"), form.get("update")
-            return _sparql(query if isinstance(query, str) else None, update if isinstance(update, str) else None,
+            return await _sparql(request, query if isinstance(query, str) else None,
+                                 update if isinstance(update, str) else None,
                            accept, defaults + [str(v) for v in form.getlist("default-graph-uri")],
                            named + [str(v) for v in form.getlist("named-graph-uri")])
         raise ApiProblem(415, f"content type {media or 'none'!r}: send application/sparql-query "
                               "or a form (application/x-www-form-urlencoded)")
 
     @app.post("/cypher", response_model=models.CypherAnswer, responses=error_responses,
-              summary="A read-only Cypher query; writes are refused by the engine (the store is open read-only)")
-    def cypher(body: models.CypherQuery) -> models.CypherAnswer:
+              summary="A read-only Cypher query (reading clauses only), run in a confined worker process "
+                      "with a time, memory, row and byte limit")
+    async def cypher(body: models.CypherQuery, request: Request) -> models.CypherAnswer:
         check_length(body.query, "query")
         try:
-            columns, rows = service.engines.cypher.query(body.query, body.params, max_rows=settings.max_rows + 1)
-        except CypherError as exc:
-            raise _query_problem(exc) from None
-        truncated = len(rows) > settings.max_rows
-        return models.CypherAnswer(columns=columns, rows=jsonable_encoder(rows[:settings.max_rows]),
-                                   truncated=truncated)
+            check_read_only(body.query)
+        except CypherRefused as exc:
+            raise ApiProblem(400, f"Cypher: {exc}") from None
+        missing = sorted(parameters(body.query) - set(body.params))
+        if missing:
+            raise ApiProblem(400, f"Cypher: the query uses {', '.join('$' + m for m in missing)} but params "
+                                  f"does not give {'it' if len(missing) == 1 else 'them'}")
+        columns, rows, truncated = await in_worker(
+            request, CypherJob(str(service.snapshot.folder), body.query, body.params))
+        return models.CypherAnswer(columns=columns, rows=rows, truncated=truncated)
 
     # -- views ------------------------------------------------------------------------------
 
@@ -334,29 +383,39 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- writing, with a key ---------------------------------------------------------------
 
-    @app.post("/documents", response_model=models.DocumentAdded, status_code=201,
-              responses={401: {"model": models.Problem, "description": "no or wrong API key"}, **error_responses},
-              summary="Ingest a document (txt, html, pdf) into the running graph; needs the API key")
-    async def documents(file: UploadFile = File(..., description="the document"),
-                        x_api_key: Optional[str] = Header(None), authorization: Optional[str] = Header(None)
-                        ) -> models.DocumentAdded:
+    upload_body = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description": "the document (txt, html, pdf)"}}}}}}
+
+    @app.post("/documents", response_model=models.DocumentAdded, status_code=201, openapi_extra={"requestBody": upload_body},
+              responses={401: {"model": models.Problem, "description": "no or wrong API key"},
+                         413: {"model": models.Problem, "description": "larger than the upload limit"},
+                         **error_responses},
+              summary="Add or replace a document (txt, html, pdf) in the running graph; needs the API key")
+    async def documents(request: Request, x_api_key: Optional[str] = Header(None),
+                        authorization: Optional[str] = Header(None)) -> models.DocumentAdded:
+        # the key first: a stranger's upload costs no more than its headers
         given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
                               else None)
         if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
             raise ApiProblem(401, "uploads need the API key (header X-API-Key)" if settings.api_key
                              else "this server takes no uploads: start it with an API key")
-        data = await file.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
-            raise ApiProblem(413, f"the upload is larger than {settings.max_upload_bytes:,} bytes")
-        from starlette.concurrency import run_in_threadpool
-
+        if service.upload_dir is None:
+            raise ApiProblem(400, "this server takes no uploads (no upload folder configured)")
         try:
-            document, added = await run_in_threadpool(service.add_document, file.filename or "",
-                                                      data, settings.max_upload_bytes)
+            received = await receive_file(request.headers.get("content-type"), request.headers.get("content-length"),
+                                          request.stream(), service.upload_dir, settings.max_upload_bytes)
+        except UploadRefused as exc:
+            raise ApiProblem(exc.status, exc.detail) from None
+        try:
+            document, added, replaced = await run_in_threadpool(
+                service.add_document, received.filename, received.path, settings.upload_timeout_s)
         except BadUpload as exc:
-            raise ApiProblem(400, str(exc)) from None
+            raise ApiProblem(exc.status, str(exc)) from None
+        finally:
+            received.path.unlink(missing_ok=True)
         return models.DocumentAdded(
-            document=document.id, title=document.title or "", words=document.word_count,
+            document=document.id, title=document.title or "", words=document.word_count, replaced=replaced,
             entities_added=[_actor(e) for e in added.sorted_entities()],
             relations_added=[r.to_json() for r in added.sorted_relations()],
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})

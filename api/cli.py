@@ -298,8 +298,15 @@ def serve(
                                               help="Where uploads are kept. Default: data/corpus/uploads/."),
     cors: Optional[list[str]] = typer.Option(None, "--cors", help="An origin allowed by CORS (repeatable)."),
     query_timeout: Optional[float] = typer.Option(None, "--query-timeout", min=0.1,
-                                                  help="Seconds a Cypher query may run (default 10)."),
-    max_rows: Optional[int] = typer.Option(None, "--max-rows", min=1, help="Rows a Cypher answer may have (default 10,000)."),
+                                                  help="Seconds a Cypher or SPARQL query may run (default 10)."),
+    max_rows: Optional[int] = typer.Option(None, "--max-rows", min=1,
+                                           help="Rows a Cypher or SPARQL answer may have (default 10,000)."),
+    query_workers: Optional[int] = typer.Option(None, "--query-workers", min=1,
+                                                help="Worker processes that run Cypher and SPARQL queries (default 2)."),
+    query_memory: Optional[int] = typer.Option(None, "--query-memory", min=64,
+                                               help="MiB of memory one query's worker may use (default 768)."),
+    sparql_service: Optional[list[str]] = typer.Option(
+        None, "--sparql-service", help="An endpoint SPARQL SERVICE may call (repeatable; default: none)."),
 ) -> None:
     """Serve the HTTP API over a built graph (read-only without the API key)."""
     import uvicorn
@@ -310,7 +317,9 @@ def serve(
     if not (out_dir / "graph.json").is_file():
         fail(f"no graph in {out_dir}/: run `actorgraph build` first")
     settings = ApiSettings.from_env(api_key=api_key, upload_dir=upload_dir, cors_origins=tuple(cors) if cors else None,
-                                    query_timeout_s=query_timeout, max_rows=max_rows)
+                                    query_timeout_s=query_timeout, max_rows=max_rows, query_workers=query_workers,
+                                    query_memory_mb=query_memory,
+                                    sparql_services=tuple(sparql_service) if sparql_service else None)
     err.print(f"serving {out_dir}/ on http://{host}:{port}/ (API description: /docs); "
               f"uploads {'need the API key' if settings.api_key else 'are off (no --api-key)'}")
     uvicorn.run(create_app(out_dir, settings), host=host, port=port, log_level="info")

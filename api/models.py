@@ -17,6 +17,9 @@ class Health(BaseModel):
     relations: int
     entities_by_type: dict[str, int]
     relations_by_type: dict[str, int]
+    query_sandbox: dict[str, bool] = Field(
+        default_factory=dict, description="what confines the Cypher and SPARQL workers on this machine "
+                                          "(no_network, read_only_files, no_file_writes); empty before the first query")
 
 
 class EvidenceOut(BaseModel):
@@ -99,6 +102,7 @@ class DocumentAdded(BaseModel):
     document: str
     title: str
     words: int
+    replaced: bool = Field(False, description="true when an earlier version under the same name was replaced")
     entities_added: list[Actor]
     relations_added: list[dict[str, Any]]
     graph: dict[str, int] = Field(description="entities and relations in the graph after the upload")

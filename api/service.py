@@ -1,8 +1,11 @@
-"""The graph behind the HTTP API: one build folder, its stores opened read-only, and the one
-way to change it, :meth:`GraphService.add_document` (extract, merge, rewrite the build).
+"""The graph behind the HTTP API: one build folder, its current build's stores opened
+read-only, and the one way to change it, :meth:`GraphService.add_document` (extract the
+document in a confined process, merge it with the other documents' fragments, write a new
+build, make it current).
 
-Reads take the current :class:`Snapshot`; an upload builds the next one beside it and swaps
-it in, so a request never sees a half-written graph.
+Reads take the current :class:`Snapshot`, which names one build folder (``builds/N``); an
+upload writes the next build beside it and swaps the ``current`` link in one rename, so a
+request never sees a half-written or mixed graph.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
-from ..graph.model import Document, Graph, Relation
+from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
+from ..graph.outputs import current_build
 from ..graph.ontology import EntityType
 from ..queries.catalog import Engines
 
@@ -27,7 +32,12 @@ class NotFound(LookupError):
 
 
 class BadUpload(ValueError):
-    """An upload that cannot be ingested (empty, too large, unsupported, unreadable)."""
+    """An upload that cannot be ingested (empty, too large, unsupported, unreadable);
+    ``status`` is the HTTP status to answer (400, 413 or 422 when a limit stopped it, 408)."""
+
+    def __init__(self, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.status = status
 
 
 def safe_filename(name: str) -> str:
@@ -58,17 +68,28 @@ class Snapshot:
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
     answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
 
-    @classmethod
-    def open(cls, out: Path, timeout_s: float | None = None) -> "Snapshot":
-        """The snapshot of a build folder, its graph read from graph.json."""
-        return cls.of(read_json(out / "graph.json"), out, timeout_s)
+    @property
+    def folder(self) -> Path:
+        """The one build this snapshot reads (``builds/N``), whatever is made current later."""
+        return self.engines.out
 
     @classmethod
-    def of(cls, graph: Graph, out: Path, timeout_s: float | None = None) -> "Snapshot":
-        """The snapshot of ``graph``, whose stores were written into ``out``."""
+    def open(cls, build: Path, timeout_s: float | None = None) -> "Snapshot":
+        """The snapshot of one build folder, its graph read from graph.json."""
+        return cls.of(read_json(build / "graph.json"), build, timeout_s)
+
+    @classmethod
+    def of(cls, graph: Graph, build: Path, timeout_s: float | None = None) -> "Snapshot":
+        """The snapshot of ``graph``, whose files and stores were written into ``build``."""
         keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
                 for label in (entity.name, *sorted(entity.aliases))]
-        return cls(graph, Engines(out, timeout_s), graph.adjacency(), keys)
+        return cls(graph, Engines(build, timeout_s), graph.adjacency(), keys)
+
+    def fragments(self) -> list[Fragment] | None:
+        """What extraction found in each document of this build (None for a build written
+        before builds kept them: an upload is then merged into the graph as it is)."""
+        path = self.folder / FRAGMENTS_FILE
+        return list(read_fragments(path)) if path.is_file() else None
 
 
 def remember(cache: dict, key: Any, compute: Callable[[], Any], limit: int) -> Any:
@@ -96,7 +117,7 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
-        self.snapshot = Snapshot.open(self.out, timeout_s)
+        self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
 
     @property
     def graph(self) -> Graph:
@@ -133,13 +154,9 @@ class GraphService:
             raise NotFound(f"no actor with id {entity_id!r} (search with /actors?q=NAME)")
         return entity, snapshot.neighbours.get(entity_id, [])
 
-    def add_document(self, filename: str, data: bytes, max_bytes: int) -> tuple[Document, Graph]:
-        """Ingest one uploaded document into the served graph: saved under the upload folder,
-        extracted, merged, the build rewritten (atomically) and reopened. Returns the document
-        and what it added (entities and relations that were not in the graph before)."""
-        from ..graph.outputs import STORE_WRITERS, write_outputs
-        from ..ingest.loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
-        from ..ingest.pipeline import Settings, extract_with_graph
+    def upload_name(self, filename: str) -> str:
+        """The name an upload is kept under, or BadUpload naming what is wrong with it."""
+        from ..ingest.loaders import SUPPORTED_SUFFIXES
 
         if self.upload_dir is None:
             raise BadUpload("this server takes no uploads (no upload folder configured)")
@@ -147,39 +164,59 @@ class GraphService:
         if not name or Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
             allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
             raise BadUpload(f"file name {filename!r}: give a name ending in one of {allowed}")
-        if not data:
-            raise BadUpload(f"{name}: the upload is empty")
-        if len(data) > max_bytes:
-            raise BadUpload(f"{name}: {len(data):,} bytes, more than the limit of {max_bytes:,}")
-        with self._write_lock:
-            self.upload_dir.mkdir(parents=True, exist_ok=True)
-            path = (self.upload_dir / name).resolve()
-            if path.parent != self.upload_dir:  # safe_filename makes this impossible; kept as a guard
-                raise BadUpload(f"file name {filename!r} leaves the upload folder")
-            doc_id = f"{self.upload_dir.name}/{name}"
-            staging = path.with_name(f".{path.stem}.part{path.suffix}")  # hidden: a build skips it
-            staging.write_bytes(data)
-            try:
-                document = load_document(staging, doc_id)
-            except UnreadableDocument as exc:
-                staging.unlink()
-                raise BadUpload(f"{name}: {exc}") from None
-            current = self.snapshot
-            fragment = extract_with_graph(document, current.graph, Settings())
-            merged = Graph.from_json(current.graph.to_json())
-            before_entities, before_relations = set(merged.entities), set(merged.relations)
-            merged.add_fragment(fragment)
-            write_outputs(merged, self.out, extra=list(STORE_WRITERS))
-            staging.replace(path)
-            # the graph just written is the new snapshot's (not read back from disk); the old
-            # snapshot's stores are left to close when the last request using them is done
-            self.snapshot = Snapshot.of(merged, self.out, self.timeout_s)
-            added = Graph(documents={document.id: merged.documents[document.id]})
-            for entity_id in sorted(set(merged.entities) - before_entities):
-                added.entities[entity_id] = merged.entities[entity_id]
-            for key in sorted(set(merged.relations) - before_relations):
-                added.relations[key] = merged.relations[key]
-            return document, added
+        return name
+
+    def add_document(self, filename: str, staged: Path, timeout_s: float = 120.0,
+                     memory_bytes: int = 1536 * 2**20) -> tuple[Document, Graph, bool]:
+        """Ingest one uploaded document, whose bytes are in ``staged`` (a hidden file in the
+        upload folder, always gone afterwards): extracted in a confined process within
+        ``timeout_s`` and ``memory_bytes``, merged with every other document's fragment (an
+        earlier version of the same name is replaced), written as a new build and made current.
+        Returns the document, what it added (entities and relations not in the graph before),
+        and whether it replaced an earlier version."""
+        from ..graph.outputs import STORE_WRITERS, write_outputs
+        from ..ingest.pipeline import Settings, extract_file, graph_acronyms
+        from .query_workers import QueryFailed, QueryStopped, run_confined
+
+        try:
+            name = self.upload_name(filename)
+            if staged.stat().st_size == 0:
+                raise BadUpload(f"{name}: the upload is empty")
+            # the loader reads the kind of document from the suffix, so the staged file takes the name's
+            typed = staged.with_suffix(Path(name).suffix.lower())
+            staged = staged.rename(typed)
+            with self._write_lock:
+                assert self.upload_dir is not None
+                path = self.upload_dir / name
+                doc_id = f"{self.upload_dir.name}/{name}"
+                current = self.snapshot
+                try:
+                    fragment = run_confined(extract_file, (staged, doc_id, graph_acronyms(current.graph), Settings()),
+                                            timeout_s, memory_bytes, what="extraction")
+                except QueryFailed as exc:
+                    raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
+                except QueryStopped as exc:
+                    raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
+                fragments = current.fragments()
+                replaced = doc_id in current.graph.documents
+                if fragments is not None:
+                    fragments = [f for f in fragments if f.document.id != doc_id] + [fragment]
+                    merged = merge_fragments(fragments)
+                else:  # an older build without fragments: merged into the graph as it is
+                    merged = Graph.from_json(current.graph.to_json())
+                    merged.add_fragment(fragment)
+                build = write_outputs(merged, self.out, extra=list(STORE_WRITERS), fragments=fragments)
+                staged.replace(path)
+                self.snapshot = Snapshot.of(merged, build, self.timeout_s)
+                # the old snapshot's stores close when the last request using them is done
+                added = Graph(documents={doc_id: merged.documents[doc_id]})
+                for entity_id in sorted(set(merged.entities) - set(current.graph.entities)):
+                    added.entities[entity_id] = merged.entities[entity_id]
+                for key in sorted(set(merged.relations) - set(current.graph.relations)):
+                    added.relations[key] = merged.relations[key]
+                return merged.documents[doc_id], added, replaced
+        finally:
+            staged.unlink(missing_ok=True)
 
     def close(self) -> None:
         self.snapshot.engines.close()

@@ -6,7 +6,24 @@
 
 from __future__ import annotations
 
+import re
+
 
 def one_line(exc: BaseException) -> str:
     """An error's message on one line (or the error's class when it has none)."""
     return " ".join(str(exc).split()) or exc.__class__.__name__
+
+
+_PATH = re.compile(r"(?<![\w:/.~-])(?:~|\.{1,2})?/(?:[^\s'\"<>/]+/)+(?=[^\s'\"<>/]*)")
+
+
+def without_paths(message: str) -> str:
+    """A message for strangers: every file path cut to its last part, so no answer shows
+    where the server keeps things (URLs and IRIs are left alone).
+
+    >>> without_paths("IO exception: Cannot open file /srv/build/builds/000002/ladybug/graph.lbug: denied")
+    'IO exception: Cannot open file graph.lbug: denied'
+    >>> without_paths("no such IRI <http://example.org/a/b> in '/tmp/x/y.csv'")
+    "no such IRI <http://example.org/a/b> in 'y.csv'"
+    """
+    return _PATH.sub("", message)

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from actorgraph.api.app import create_app
 from actorgraph.api.settings import ApiSettings
 
-from helpers import actorgraph_command
+from helpers import LiveServer, actorgraph_command
 
 KEY = "test-key-0123456789"
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -144,10 +144,15 @@ def test_question_errors_name_the_problem(client):
 
 def test_sparql_protocol_formats_and_methods(client, graph_data):
     query = "SELECT ?id WHERE { ?a ag:id ?id } ORDER BY ?id"
-    ids = sorted(n["id"] for n in graph_data["nodes"])
+    every_id = sorted(n["id"] for n in graph_data["nodes"])
+    ids = every_id[:50]  # max_rows of the fixture: the answer is cut there and says so
+    assert len(every_id) > 50
     as_json = client.get("/sparql", params={"query": query})
     assert as_json.headers["content-type"].startswith("application/sparql-results+json")
+    assert as_json.headers["x-truncated"] == "true"
     assert [b["id"]["value"] for b in as_json.json()["results"]["bindings"]] == ids
+    whole = client.get("/sparql", params={"query": query + " LIMIT 50"})
+    assert whole.headers["x-truncated"] == "false" and len(whole.json()["results"]["bindings"]) == 50
     as_xml = client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+xml"})
     literals = ET.fromstring(as_xml.content).iter("{http://www.w3.org/2005/sparql-results#}literal")
     assert [e.text for e in literals] == ids
@@ -158,7 +163,8 @@ def test_sparql_protocol_formats_and_methods(client, graph_data):
     assert as_tsv.text.splitlines()[0] == "?id" and len(as_tsv.text.splitlines()) == len(ids) + 1
     construct = client.get("/sparql", params={"query": "CONSTRUCT { ?a ag:name ?n } WHERE { ?a ag:name ?n }"})
     assert construct.headers["content-type"].startswith("text/turtle")
-    assert len(rdflib.Graph().parse(data=construct.text, format="turtle")) == len(graph_data["nodes"])
+    assert len(rdflib.Graph().parse(data=construct.text, format="turtle")) == 50  # triples capped like rows
+    assert construct.headers["x-truncated"] == "true"
     assert_problem(client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p"}), 400, "SPARQL")
     assert_problem(client.get("/sparql", params={"query": query}, headers={"Accept": "image/png"}), 406)
     assert_problem(client.get("/sparql"), 400, "query")
@@ -299,7 +305,7 @@ def test_upload_names_are_sanitised_and_bad_uploads_refused(writable, tmp_path):
                                headers=key), 400, "x.exe")
     assert_problem(client.post("/documents", files={"file": ("empty.txt", b"", "text/plain")}, headers=key), 400)
     assert_problem(client.post("/documents", files={"file": ("bin.txt", bytes(range(256)) * 40, "text/plain")},
-                               headers=key), 400, "bin.txt")
+                               headers=key), 422, "bin.txt")
     small = TestClient(create_app(client.app.state.service.out,
                                   ApiSettings(api_key=KEY, upload_dir=uploads, max_upload_bytes=100)))
     assert_problem(small.post("/documents", files={"file": ("big.txt", b"a " * 100, "text/plain")}, headers=key), 413)
@@ -307,39 +313,6 @@ def test_upload_names_are_sanitised_and_bad_uploads_refused(writable, tmp_path):
 
 
 # -- a real server ------------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """`actorgraph serve` in its own process on a free port."""
-
-    def __init__(self, out: Path, *extra: str) -> None:
-        self.out, self.extra = out, extra
-
-    def __enter__(self) -> str:
-        port = _free_port()
-        self.process = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(self.out), "--port", str(port),
-                                                                *self.extra],
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base}/health", timeout=2)
-                return base
-            except httpx.TransportError:
-                assert self.process.poll() is None, self.process.stdout.read()
-                assert time.monotonic() < deadline, "server did not start within 30 s"
-                time.sleep(0.2)
-
-    def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
 
 def test_actorgraph_serve_answers_over_real_http(built, graph_data):
     with LiveServer(built, "--cors", "https://analyst.example") as base:
