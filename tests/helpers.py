@@ -17,6 +17,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "corpus"
 
 
+def benchmark(name: str):
+    """``benchmarks/<name>.py`` as a module (benchmarks/ is not a package), loaded once."""
+    import importlib.util
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
 def actorgraph_command() -> list[str]:
     """The installed entry point beside this interpreter (what a user runs after pip install)."""
     script = Path(sys.executable).parent / "actorgraph"

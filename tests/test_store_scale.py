@@ -8,8 +8,6 @@ holds every actor with its exact name and aliases. The collection generator is t
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from actorgraph.graph.cypher_store import CypherStore
@@ -18,21 +16,10 @@ from actorgraph.graph.model import Document, Entity, Evidence, Fragment, Graph, 
 from actorgraph.graph.outputs import STORE_WRITERS, current_build, write_outputs
 from actorgraph.graph.sparql_store import open_store, query
 
-from helpers import ROOT
+from helpers import benchmark
 
 
-def _build_scale():
-    """benchmarks/build_scale.py as a module (benchmarks/ is not a package)."""
-    name = "build_scale"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / "build_scale.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-scale = _build_scale()
+scale = benchmark("build_scale")
 
 # every troublesome character in a name and an alias; a pipe only in names, since aliases are
 # stored as one "|"-separated string
