@@ -168,12 +168,16 @@ def test_pdf_with_no_pages(tmp_path):
     assert _refusal(tmp_path, "nopages.pdf", pdf) == "the PDF has no pages"
 
 
-def test_truncated_pdf(tmp_path):
+def _one_line_pdf(line: str) -> bytes:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=12)
-    pdf.cell(0, 10, "Ein Satz, der nie ankommt.")
-    data = bytes(pdf.output())
+    pdf.cell(0, 10, line)
+    return bytes(pdf.output())
+
+
+def test_truncated_pdf(tmp_path):
+    data = _one_line_pdf("Ein Satz, der nie ankommt.")
     message = _refusal(tmp_path, "cut.pdf", data[: len(data) // 2])
     assert message.startswith("unreadable or truncated PDF")
 
@@ -190,11 +194,7 @@ def test_pdf_with_deeply_nested_arrays(tmp_path):
 
 
 def test_pdf_text_still_read(tmp_path):
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(0, 10, "Die NATO arbeitet mit der EU zusammen.")
-    doc = _load(tmp_path, "ok.pdf", bytes(pdf.output()))
+    doc = _load(tmp_path, "ok.pdf", _one_line_pdf("Die NATO arbeitet mit der EU zusammen."))
     assert doc.text == "Die NATO arbeitet mit der EU zusammen."
 
 

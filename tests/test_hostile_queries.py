@@ -46,6 +46,9 @@ def test_every_attack_fails_safely_and_the_server_stays_up_and_small(served, tmp
     assert not failed, table(failed)
     assert 0 < peak < 2 * 2**30, f"server and workers reached {peak / 2**20:.0f} MiB"
     assert not list(canaries.iterdir())
+    leftovers = [p.name for p in uploads.iterdir() if p.name.startswith(".")] + \
+                [p.name for p in out.rglob("*") if p.name.startswith((".tmp-", ".upload-"))]
+    assert not leftovers, "staged uploads and temporary build folders are always removed"
     sandbox = httpx.get(f"{base}/health").json()["query_sandbox"]
     assert sandbox == {"no_network": True, "read_only_files": True, "no_file_writes": True}
     assert not list(uploads.glob(".*")), "no partial upload is left behind"
