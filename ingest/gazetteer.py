@@ -1,8 +1,10 @@
 """The gazetteer: known actors, places and competences with their names in several languages.
 
 Entries come from the ``data/gazetteer_*.tsv`` files (one entry a line: id, type, name,
-``|``-separated aliases, ``key=value;…`` attributes) and, for countries, from pycountry's
-ISO 3166-1 list with German, English, French and Dutch names. Extra files can be passed in
+``|``-separated aliases, ``key=value;…`` attributes), for countries from pycountry's
+ISO 3166-1 list with German, English, French and Dutch names, and for cities of the world from
+``data/world_cities.tsv``, a table generated from GeoNames (``data/build_places.py``) that
+only adds what the hand-written tables do not name. Extra files can be passed in
 (``--gazetteer FILE`` on the command line) so users add their own actors without code.
 """
 
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Iterable
 
 from ..graph.ontology import EntityType
+from .german import stem
+
+WORLD_CITIES = "world_cities.tsv"
 
 
 @dataclass(frozen=True)
@@ -143,14 +148,37 @@ class Gazetteer:
         return self.entries.get(entry_id)
 
 
+def _name_key(name: str) -> str:
+    """The key under which the mention finder meets a name in any case form."""
+    return " ".join(stem(word) for word in name.split())
+
+
+def world_city_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
+    """The generated cities of ``world_cities.tsv`` that add to ``entries``: a city whose id or
+    name another entry already has is left out (the hand-written tables and pycountry's places
+    keep precedence), and so is any alias another entry uses, so no name becomes ambiguous."""
+    text = resources.files("actorgraph.ingest").joinpath("data", WORLD_CITIES).read_text("utf-8")
+    ids = {entry.id for entry in entries}
+    taken = {_name_key(name) for entry in entries for name in entry.names}
+    added = []
+    for city in parse_gazetteer(text, WORLD_CITIES):
+        if city.id in ids or _name_key(city.name) in taken:
+            continue
+        aliases = tuple(a for a in city.aliases if _name_key(a) not in taken)
+        added.append(GazetteerEntry(city.id, city.type, city.name, aliases, city.attributes))
+    return added
+
+
 def bundled_entries() -> list[GazetteerEntry]:
+    """Countries, the hand-written tables, neighbouring countries' regions, then world cities."""
     folder = resources.files("actorgraph.ingest").joinpath("data")
     entries = country_entries()
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.startswith("gazetteer_") and item.name.endswith(".tsv"):
             entries += parse_gazetteer(item.read_text("utf-8"), item.name)
     taken = {name.lower() for entry in entries for name in entry.names}
-    return entries + subdivision_entries(taken)
+    entries += subdivision_entries(taken)
+    return entries + world_city_entries(entries)
 
 
 @lru_cache(maxsize=8)

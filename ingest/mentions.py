@@ -204,12 +204,16 @@ class MentionFinder:
         chosen = filter_spans(spans)
         context = self._jurisdiction_context(doc, chosen, candidates)
         compound_spans = {(i, i + 1) for i, w in enumerate(words) if "-" in w[1:-1]}
+        bodies = {i for s in chosen if not all(e.type.is_place for e in candidates[(s.start, s.end)])
+                  for i in range(s.start, s.end)}
         mentions = []
         for span in chosen:
             entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context)]
             if not entries:
                 continue
             entry = self._choose(entries, context, span.text)
+            if entry.type is EntityType.CITY and _inside_name(words, span.start, bodies):
+                continue
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
                                     set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
                                     span.start, span.end, (span.start, span.end) in roles,
@@ -507,6 +511,27 @@ def _indefinite_before(words: list[str], index: int) -> bool:
             and words[cursor].endswith(("e", "en", "er", "es", "em")) and index - cursor <= 3:
         cursor -= 1
     return cursor >= 0 and words[cursor] in _INDEFINITE_ARTICLES
+
+
+# "Stadt Wien", "Partnerstädte Lille und Lüttich", "Länder Berlin, Brandenburg": a word for a
+# place before a city's name leaves it a city
+_PLACE_WORDS = ("stadt", "städte", "städten", "metropole", "metropolen", "gemeinde", "gemeinden", "kommune",
+                "kommunen", "land", "länder", "ländern", "partnerschaft", "partnerschaften")
+_SENTENCE_STARTS = {".", "!", "?", ":", ";", "„", "\"", "“", "»", "«", "•"}
+
+
+def _inside_name(words: list[str], index: int, bodies: set[int]) -> bool:
+    """Whether the city named at token ``index`` is part of a longer name ("Regierungspräsidium
+    Freiburg", "Interpol Wiesbaden", "Wojewodschaft Krakau"): a capitalised noun right before it
+    that is no word for a place. At a sentence's start a capitalised word may be any word
+    ("Auch Wien …"), so there it must be a known body or a body's head noun."""
+    if index == 0:
+        return False
+    before = words[index - 1]
+    if not before[:1].isupper() or not before.replace("-", "").isalpha() or before.lower().endswith(_PLACE_WORDS):
+        return False
+    starts_sentence = index == 1 or words[index - 2] in _SENTENCE_STARTS or words[index - 2].isspace()
+    return not starts_sentence or index - 1 in bodies or find_head(before) is not None
 
 
 def _names_whole_word(entry: GazetteerEntry, text: str) -> bool:
