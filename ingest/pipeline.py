@@ -25,6 +25,7 @@ from .german import is_acronym
 from .judgements import Judgements, load_judgements
 from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from .mentions import Mention, MentionFinder
+from .recogniser import shared_recogniser
 from .relations import RelationFinder
 from .text import split_sentences
 
@@ -82,11 +83,12 @@ class RuleExtractor:
     name = EXTRACTOR_NAME
     version = EXTRACTOR_VERSION
 
-    def __init__(self, gazetteer_files: tuple[str, ...] = (), extra_entries: tuple[GazetteerEntry, ...] = ()) -> None:
+    def __init__(self, gazetteer_files: tuple[str, ...] = (), extra_entries: tuple[GazetteerEntry, ...] = (),
+                 use_model: bool = True) -> None:
         gazetteer = load_gazetteer(tuple(gazetteer_files))
         if extra_entries:
             gazetteer = Gazetteer([*gazetteer.entries.values(), *extra_entries])
-        self.mention_finder = MentionFinder(gazetteer)
+        self.mention_finder = MentionFinder(gazetteer, shared_recogniser() if use_model else None)
 
     @property
     def label(self) -> str:
@@ -159,6 +161,7 @@ class Settings:
     gazetteer_files: tuple[str, ...] = ()
     extractors: tuple[str, ...] = ()  # extra extractors, "module:Class"
     judgements_file: str | None = None
+    use_model: bool = True  # the trained entity recogniser (recogniser.py); False: rules only
 
 
 _WORKER: tuple[list[Extractor], Judgements] | None = None
@@ -166,7 +169,7 @@ _WORKER: tuple[list[Extractor], Judgements] | None = None
 
 def _worker_init(settings: Settings) -> None:
     global _WORKER
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files)]
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, use_model=settings.use_model)]
     extractors += [load_extractor(spec) for spec in settings.extractors]
     _WORKER = (extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None))
 
@@ -247,7 +250,7 @@ def _extractors_knowing(defined: dict[str, Entity], settings: Settings) -> tuple
     to its gazetteer."""
     extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
                   for e in {id(e): e for e in defined.values()}.values())
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra)]
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra, settings.use_model)]
     extractors += [load_extractor(spec) for spec in settings.extractors]
     return extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
 

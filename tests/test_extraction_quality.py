@@ -128,7 +128,8 @@ def tune_report():
 
 
 def test_tune_floors(tune_report):
-    """Floors at today's level with the rules alone (README); raised as the extractor learns."""
+    """Floors a little under today's figures (README); raised as the extractor learns."""
     print(tune_report.table())
-    assert tune_report.entities.f1 >= 0.64
-    assert tune_report.relations.f1 >= 0.09
+    assert tune_report.entities.f1 >= 0.72
+    assert tune_report.typed_entities.recall >= 0.60
+    assert tune_report.relations.f1 >= 0.10

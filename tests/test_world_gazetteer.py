@@ -119,3 +119,9 @@ def test_the_shipped_table_is_what_the_build_script_makes(build_places):
         pytest.skip("the shared data folder (../shared/data) is not beside the repository")
     shipped = (DATA / "world_cities.tsv").read_text("utf-8")
     assert build_places.build_table() == shipped, "world_cities.tsv is stale: run make gazetteer"
+
+
+def test_place_names_inflect_only_in_the_genitive(finder):
+    """German names of places take only the genitive -s: "Wiens" is Wien, "Dilan" is not Dila."""
+    assert [name for _, name, _ in _cities(finder, "Die Bürgermeisterin Wiens empfing die Gäste.")] == ["Wien"]
+    assert _cities(finder, "Die Ministerin Dilan Yeşilgöz sprach mit dem Minister.") == []
