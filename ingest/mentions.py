@@ -30,7 +30,7 @@ from spacy.util import filter_spans
 from ..graph.ontology import EntityType
 from .gazetteer import Gazetteer, GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
-from .phrases import PhraseFinder, anaphors, generic_heads
+from .phrases import ARTICLES, PhraseFinder, anaphors, generic_heads
 from .recogniser import Recogniser
 from .tokenizer import GermanTokenizer
 
@@ -186,8 +186,10 @@ class MentionFinder:
             if end - start == 1 and not self._accept_single_token(doc[start], key):
                 continue
             add(doc[start:end], self.entries_by_key[key])
+        defined_here: dict[tuple[int, int], GazetteerEntry] = {}
         for span, entity in self._local_alias_spans(doc, self._acronym_definitions(doc, text), norms):
             add(span, [entity])
+            defined_here[(span.start, span.end)] = entity
         for index, word in enumerate(words):
             # "NATO-Rahmen", "EU-Programm": a compound that names its organisation in front
             if "-" in word[1:-1]:
@@ -217,6 +219,10 @@ class MentionFinder:
         mentions = []
         for span in chosen:
             entries = [e for e in candidates[(span.start, span.end)] if self._fits_context(e, context)]
+            if (span.start, span.end) in defined_here:
+                # the page's own definition ("Bundesministerium für Inneres (BMI)") beats a gazetteer
+                # entry that shares the acronym
+                entries = [defined_here[(span.start, span.end)]]
             if not entries:
                 continue
             entry = self._choose(entries, context, span.text)
@@ -345,8 +351,9 @@ class MentionFinder:
                 acronym = doc[index - 1].text
             else:
                 continue
-            while long_tokens and not (long_tokens[0][:1].isupper() or long_tokens[0][:1].isdigit()):
-                long_tokens = long_tokens[1:]  # "die zusammengesetzte ICC": the name starts capitalised
+            while long_tokens and (not (long_tokens[0][:1].isupper() or long_tokens[0][:1].isdigit())
+                                   or long_tokens[0].lower() in ARTICLES):
+                long_tokens = long_tokens[1:]  # "die zusammengesetzte ICC", "Das Amt …": the name starts after them
             if not long_tokens:
                 continue
             entity = self._define(long_tokens, acronym)
@@ -409,15 +416,20 @@ class MentionFinder:
 
     def _define(self, long_tokens: list[str], acronym: str) -> GazetteerEntry | None:
         """The entity an acronym definition names: a known one, or a new one typed by its head."""
+        head = next((find_head(w) for w in long_tokens if find_head(w)), None)
         for words in (long_tokens, [acronym]):
             known = self.lookup(words)
+            if known and words is not long_tokens and head is not None:
+                # a known acronym names the known body only when the page's long form is part of
+                # one of its names or holds one: "Bundesministerium für Inneres (BMI)" is not the
+                # German BMI, "Lagezentrum von Bund und Ländern (GMLZ)" is the GMLZ
+                known = [e for e in known if self._long_form_fits(long_tokens, e)]
             if known:
                 entry = known[0]
                 trusted = (acronym, " ".join(long_tokens)) if self.lookup(long_tokens) else (acronym,)
                 return GazetteerEntry(entry.id, entry.type, entry.name,
                                       tuple(dict.fromkeys(entry.aliases + trusted)), entry.attributes)
         name = nominative(long_tokens)
-        head = next((find_head(w) for w in long_tokens if find_head(w)), None)
         if head is None:
             return None
         entity_type = head[0].type
@@ -425,6 +437,16 @@ class MentionFinder:
 
         aliases = tuple(dict.fromkeys(a for a in (acronym, " ".join(long_tokens)) if a != name))
         return GazetteerEntry(make_entity_id(entity_type, name), entity_type, name, aliases)
+
+    def _long_form_fits(self, long_tokens: list[str], entry: GazetteerEntry) -> bool:
+        """Whether the stems of a long form run inside one of the entry's names, or one runs inside it."""
+        form = [stem(w) for w in long_tokens]
+        for name in entry.names:
+            known = [t.norm_ for t in self.pattern(name) if not t.is_space]
+            shorter, longer = sorted((form, known), key=len)
+            if shorter and any(longer[i:i + len(shorter)] == shorter for i in range(len(longer) - len(shorter) + 1)):
+                return True
+        return False
 
     def _local_alias_spans(self, doc: Doc, definitions, norms: list[str]) -> list[tuple[Span, GazetteerEntry]]:
         """Every use in this document of a defined acronym or long form, found by their stems

@@ -29,7 +29,7 @@ from ..graph.ontology import EntityType
 from .gazetteer import GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
 
-_ARTICLES = {"der", "die", "das", "des", "dem", "den", "diese", "dieser", "dieses", "diesem", "diesen",
+ARTICLES = {"der", "die", "das", "des", "dem", "den", "diese", "dieser", "dieses", "diesem", "diesen",
              "zum", "zur", "im", "beim", "vom", "am"}
 _INDEFINITE = {"ein", "eine", "einer", "eines", "einem", "einen", "keine", "mehrere", "zahlreiche", "alle",
                "jede", "jeder", "jedes", "beide", "beiden", "verschiedene", "weitere"}
@@ -163,9 +163,9 @@ class PhraseFinder:
             specific_compound = (not generic and len(head_nominative) > len(head.suffix) + 2
                                  and designated_type(head_nominative) is None
                                  and stem(head_nominative) not in anaphors())
-            definite = before in _ARTICLES
+            definite = before in ARTICLES
             described = before and words[start - 1].islower() and _adjective_like(words[start - 1]) \
-                and before not in _ARTICLES and before not in _INDEFINITE and not proper_modifier
+                and before not in ARTICLES and before not in _INDEFINITE and not proper_modifier
             if before in _INDEFINITE and not (complement == "für" and head.type is EntityType.AGREEMENT):
                 continue  # "eine neue Sicherheitsoperation"; but "ein Abkommen über …" is one
             if described and complement not in ("genitive", "place", "quote"):
@@ -201,12 +201,12 @@ class PhraseFinder:
         while start > 0:
             text = words[start - 1]
             nation = nationality_of(text)
-            if nation and text.lower() not in _ARTICLES:
+            if nation and text.lower() not in ARTICLES:
                 jurisdiction = jurisdiction or nation
                 start, proper = start - 1, True
                 continue
             if _capitalised(text) and (_adjective_like(text) or text.endswith("er")) and not is_acronym(text) \
-                    and text.lower() not in _ARTICLES and start - 1 not in self.known:
+                    and text.lower() not in ARTICLES and start - 1 not in self.known:
                 start, proper = start - 1, True
                 continue
             break
@@ -350,7 +350,7 @@ class PhraseFinder:
                 continue
             end = cursor
             while end < len(doc) and end < cursor + 3 and _capitalised(doc[end]) and doc[end].isalpha() \
-                    and find_head(doc[end]) is None and end not in self.known and doc[end].lower() not in _ARTICLES:
+                    and find_head(doc[end]) is None and end not in self.known and doc[end].lower() not in ARTICLES:
                 end += 1
             if end - cursor < 2 and title not in ("Herr", "Frau"):
                 continue  # one capitalised word after "Minister" is usually no name

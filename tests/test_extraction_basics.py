@@ -82,6 +82,26 @@ def test_an_acronym_defined_in_one_document_resolves_in_another(tmp_path):
     assert relation.type.value == "COOPERATES_WITH" and relation.evidence[0].doc == "b.txt"
 
 
+def test_the_page_s_own_acronym_beats_the_gazetteer_s(tmp_path):
+    """A page that defines an acronym a known body also has keeps its own body for it; a page that
+    only uses the acronym gets the known body."""
+    from actorgraph.ingest.pipeline import build_graph
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Das Bundesministerium für Landesplanung und Inneres (BMI) in Wien koordiniert "
+                                  "die Katastrophenhilfe. Das BMI arbeitet dazu mit Hilfsorganisationen zusammen.\n",
+                                  encoding="utf-8")
+    (folder / "b.txt").write_text("Das BMI in Berlin ist für den Bevölkerungsschutz zuständig.\n", encoding="utf-8")
+    graph = build_graph([folder]).graph
+    holders = {e.name for e in graph.entities.values() if "BMI" in e.aliases}
+    assert holders == {"Bundesministerium für Landesplanung und Inneres", "Bundesministerium des Innern und für Heimat"}
+    located = {(graph.entities[r.source].name, graph.entities[r.target].name) for r in graph.relations.values()
+               if r.type.value == "LOCATED_IN"}
+    assert located == {("Bundesministerium für Landesplanung und Inneres", "Wien"),
+                       ("Bundesministerium des Innern und für Heimat", "Berlin")}
+
+
 def test_inflected_names_become_one_nominative_node(graph_data):
     names = {n["name"] for n in graph_data["nodes"]}
     assert "Interministerieller Arbeitsstab für Notfalllagen" in names
