@@ -229,11 +229,12 @@ class MentionFinder:
             # a name as written may end a longer name; a genitive ("Bürgermeisterin Wiens") never does
             if entry.type is EntityType.CITY and span.text in entry.names and _inside_name(words, span.start, bodies):
                 continue
+            # "NATO-Rahmen" mentions NATO inside a word: it is no name of NATO, so not an alias
+            inside_word = (span.start, span.end) in compound_spans and not _names_whole_word(entry, span.text)
             mentions.append(Mention(span.start_char, span.end_char, span.text, entry.id, entry.type, entry.name,
-                                    set(entry.aliases) | {span.text}, entry.id in self.gazetteer,
-                                    span.start, span.end, (span.start, span.end) in roles,
-                                    dict(entry.attributes),
-                                    (span.start, span.end) in compound_spans and not _names_whole_word(entry, span.text)))
+                                    set(entry.aliases) | (set() if inside_word else {span.text}),
+                                    entry.id in self.gazetteer, span.start, span.end, (span.start, span.end) in roles,
+                                    dict(entry.attributes), inside_word))
         mentions += self._references_back(text, mentions, words, starts, norms)
         return sorted(mentions, key=lambda m: m.start)
 

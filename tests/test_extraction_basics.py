@@ -107,3 +107,17 @@ def test_inflected_names_become_one_nominative_node(graph_data):
     assert "Interministerieller Arbeitsstab für Notfalllagen" in names
     assert "Thüringer Ministerium für Inneres und Kommunales" in names
     assert not any(n.endswith(("Krisenzentrums", "Ministeriums", "Arbeitsstabes")) for n in names)
+
+
+def test_a_word_that_contains_a_name_is_no_alias_of_it(tmp_path):
+    """"NATO-Beitrag" mentions NATO, but it is not one of NATO's names."""
+    from actorgraph.ingest.pipeline import build_graph
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Im NATO-Rahmen leistet Deutschland einen NATO-Beitrag. Aus EU-Programmen wird "
+                                  "das Projekt gefördert.\n", encoding="utf-8")
+    graph = build_graph([folder]).graph
+    aliases = {alias for entity in graph.entities.values() for alias in entity.aliases}
+    assert {"NATO", "EU"} <= {e.name for e in graph.entities.values()} | aliases
+    assert not {"NATO-Rahmen", "NATO-Beitrag", "EU-Programmen"} & aliases
