@@ -225,22 +225,13 @@ class Recogniser:
     """Tags tokens with the shipped CRF and turns the spans into proposals; one per process."""
 
     def __init__(self, model: bytes | None = None) -> None:
-        import os
-        import tempfile
-
         import pycrfsuite
 
         self.tagger = pycrfsuite.Tagger()
-        data = model if model is not None else model_bytes()
-        # crfsuite opens models by file name only: a private temporary copy, removed at once
-        # (the tagger keeps the mapped data)
-        handle, path = tempfile.mkstemp(suffix=".crfsuite")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            self.tagger.open(path)
-        finally:
-            os.unlink(path)
+        # from memory, not a file: extraction of uploads runs where nothing may be written. The
+        # tagger reads the bytes in place, so they live as long as it does.
+        self._model = model if model is not None else model_bytes()
+        self.tagger.open_inmemory(self._model)
 
     def tag(self, words: Sequence[str]) -> list[str]:
         """BIO tags for every token (white space tokens get "O")."""
