@@ -26,6 +26,7 @@ from ..graph.errors import one_line, without_paths
 from ..graph.model import Document
 from .markup import BLOCK_ELEMENTS as _HTML_BLOCKS
 from .markup import bounded_markup
+from .pdf_text import pdf_paragraphs
 
 SUPPORTED_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".html": "text/html",
                       ".htm": "text/html", ".pdf": "application/pdf"}
@@ -228,8 +229,9 @@ _PDF_FAILURES = (ValueError, LookupError, TypeError, AttributeError, ArithmeticE
 
 
 def pdf_to_text(data: bytes) -> tuple[str, str]:
-    """The text layer of a PDF, page by page. A scanned PDF without text is refused, and so is
-    one that trips pypdf's limits (a stream that inflates too far, too many objects...)."""
+    """The text layer of a PDF as whole paragraphs (:func:`~.pdf_text.pdf_paragraphs`: no running
+    headers, footers or page numbers, hyphenation joined). A scanned PDF without text is refused,
+    and so is one that trips pypdf's limits (a stream that inflates too far, too many objects...)."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, PyPdfError
 
@@ -251,7 +253,7 @@ def pdf_to_text(data: bytes) -> tuple[str, str]:
         raise UnreadableDocument("the PDF needs more memory than a document may take") from exc
     except (PyPdfError, *_PDF_FAILURES) as exc:
         raise UnreadableDocument(f"unreadable or truncated PDF: {_engine_message(exc)}") from exc
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = pdf_paragraphs(pages)
     if not text.strip():
         raise UnreadableDocument("PDF has no text layer (scanned image?)")
     return text, str(title)
