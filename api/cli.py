@@ -113,6 +113,8 @@ def build(
     table.add_column("count", justify="right")
     table.add_row("documents read", str(result.documents))
     table.add_row("documents skipped", str(len(result.skipped)))
+    other_languages = result.not_german
+    table.add_row("not German", str(len(other_languages)))
     for name, count in counts["entities_by_type"].items():
         table.add_row(f"entities: {name}", str(count))
     for name, count in counts["relations_by_type"].items():
@@ -120,6 +122,8 @@ def build(
     table.add_row("entities", str(counts["entities"]), style="bold")
     table.add_row("relations", str(counts["relations"]), style="bold")
     out.print(table)
+    for item in other_languages:
+        out.print(f"not German ({item['language']}): {item['document']}", highlight=False, soft_wrap=True)
 
 
 class OutputFormat(str, Enum):

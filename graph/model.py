@@ -214,7 +214,8 @@ class Relation:
 
 @dataclass
 class Document:
-    """One input document. ``id`` is its path relative to the input folder (``000_abc.txt``)."""
+    """One input document. ``id`` is its path relative to the input folder (``000_abc.txt``);
+    ``language`` the ISO 639-1 code of its language ("" when unknown or too short to tell)."""
 
     id: str
     text: str = ""
@@ -222,6 +223,7 @@ class Document:
     media_type: str = "text/plain"
     sha256: str = ""
     extractor: str = ""
+    language: str = ""
 
     @property
     def word_count(self) -> int:
@@ -230,12 +232,12 @@ class Document:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "title": self.title, "media_type": self.media_type,
                 "sha256": self.sha256, "characters": len(self.text), "words": self.word_count,
-                "extractor": self.extractor}
+                "extractor": self.extractor, "language": self.language}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Document":
         return cls(data["id"], "", data.get("title", ""), data.get("media_type", "text/plain"),
-                   data.get("sha256", ""), data.get("extractor", ""))
+                   data.get("sha256", ""), data.get("extractor", ""), data.get("language", ""))
 
 
 @dataclass

@@ -12,7 +12,8 @@ the previous one current.
       graph.json -> current/graph.json  fixed links, so build/graph.json is always the current one
 
 Files of a build: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF),
-``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted),
+``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted, and which
+documents are not in German),
 ``fragments.jsonl`` (what extraction found in each document, so one document can be replaced
 or removed without reading the others); stores: ``oxigraph/`` (SPARQL), ``ladybug/``
 (embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
@@ -80,6 +81,15 @@ def summary(graph: Graph) -> dict:
     }
 
 
+def not_german(graph: Graph) -> list[dict[str, str]]:
+    """The documents detected as written in another language than German, with its ISO 639-1
+    code, in document order: a reader of a German-centred graph learns which pages it also read.
+    Documents too short to tell (language "") are not listed."""
+    return [{"document": doc.id, "language": doc.language}
+            for doc in (graph.documents[k] for k in sorted(graph.documents))
+            if doc.language and doc.language != "de"]
+
+
 def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = None,
                   extra: list[Callable[[Graph, Path], None]] | None = None,
                   fragments: Iterable[Fragment] | None = None) -> Path:
@@ -107,7 +117,8 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
         for writer in extra or []:
             writer(graph, staging)
         manifest = {"summary": summary(graph),
-                    "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []]}
+                    "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []],
+                    "not_german": not_german(graph)}
         (staging / "build.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
                                             encoding="utf-8")
         build = _next_build(builds)

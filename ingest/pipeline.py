@@ -23,6 +23,7 @@ from ..graph.outputs import SkippedFile
 from .gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
 from .german import is_acronym
 from .judgements import Judgements, load_judgements
+from .language import detect_language
 from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from .mentions import Mention, MentionFinder
 from .recogniser import shared_recogniser
@@ -131,6 +132,13 @@ class BuildResult:
     documents: int = 0
     fragments: list[Fragment] = field(default_factory=list)
 
+    @property
+    def not_german(self) -> list[dict[str, str]]:
+        """The documents read that are not in German, with their language (as in build.json)."""
+        from ..graph.outputs import not_german
+
+        return not_german(self.graph)
+
 
 def discover(inputs: Iterable[Path]) -> list[tuple[Path, str]]:
     """Every file under the input folders (or the input files themselves) with its document id:
@@ -186,10 +194,14 @@ def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
 
 
 def extract_document(document: Document, extractors: list[Extractor], judgements: Judgements) -> Fragment:
-    """What all the extractors find in ``document``, combined, with the judgements applied."""
+    """What all the extractors find in ``document``, combined, with the judgements applied and
+    the document's language recorded (detected unless the document already carries it)."""
+    language = document.language or detect_language(document.text)
     fragments = [extractor.extract(document) for extractor in extractors]
     fragment = fragments[0] if len(fragments) == 1 else combine(document, fragments)
-    return judgements.apply(fragment)
+    fragment = judgements.apply(fragment)
+    fragment.document.language = language  # every language is extracted; the build only reports it
+    return fragment
 
 
 def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, settings: Settings = Settings(),
@@ -276,7 +288,8 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
     fragments = list(fragments)
     for index in redo:
         previous = fragments[index].document
-        document = Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256)
+        document = Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256,
+                            language=previous.language)
         fragments[index] = extract_document(document, extractors, judgements)
     return fragments
 
