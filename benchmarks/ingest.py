@@ -3,6 +3,7 @@ side in one run on a generated corpus of at least one million words.
 
     python benchmarks/ingest.py                    # 1,000,000 words, workers 1 and 2
     python benchmarks/ingest.py --words 200000 --workers 1 2 4 --repeat 3
+    python benchmarks/ingest.py --workers 1 --without-model   # the recogniser's cost
 
 The corpus is made from the sentences of data/corpus/ and the development set
 (tests/gold/dev/), with every actor, place and competence they name replaced by another
@@ -24,7 +25,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from actorgraph.ingest.gazetteer import load_gazetteer
-from actorgraph.ingest.pipeline import RuleExtractor, build_graph
+from actorgraph.ingest.pipeline import RuleExtractor, Settings, build_graph
 from actorgraph.ingest.loaders import load_document
 from actorgraph.ingest.text import split_sentences
 
@@ -78,9 +79,9 @@ def generate(folder: Path, words: int, seed: int = 7) -> int:
     return written
 
 
-def measure(folder: Path, workers: int) -> tuple[float, int, int]:
+def measure(folder: Path, workers: int, use_model: bool = True) -> tuple[float, int, int]:
     start = time.perf_counter()
-    result = build_graph([folder], workers=workers)
+    result = build_graph([folder], workers=workers, settings=Settings(use_model=use_model))
     return time.perf_counter() - start, len(result.graph.entities), len(result.graph.relations)
 
 
@@ -89,20 +90,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=1, help="runs per worker count; the median is printed")
+    parser.add_argument("--without-model", action="store_true",
+                        help="also one process with the entity recogniser off, for its cost side by side")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="actorgraph-ingest-"))
     try:
         words = generate(folder, args.words)
         files = len(list(folder.iterdir()))
         print(f"corpus: {words:,} words in {files:,} documents ({folder})")
-        print(f"{'workers':>7} {'median s':>9} {'words/s':>10} {'vs 1':>6} {'entities':>9} {'relations':>10}")
+        print(f"{'workers':>7} {'model':>5} {'median s':>9} {'words/s':>10} {'vs 1':>6} {'entities':>9} {'relations':>10}")
         baseline = None
-        for workers in args.workers:
-            runs = [measure(folder, workers) for _ in range(args.repeat)]
+        rows = [(workers, True) for workers in args.workers] + [(1, False)] * args.without_model
+        for workers, use_model in rows:
+            runs = [measure(folder, workers, use_model) for _ in range(args.repeat)]
             seconds = statistics.median(r[0] for r in runs)
             rate = words / seconds
             baseline = baseline or rate
-            print(f"{workers:>7} {seconds:>9.2f} {rate:>10,.0f} {rate / baseline:>6.2f} {runs[0][1]:>9,} {runs[0][2]:>10,}")
+            print(f"{workers:>7} {'on' if use_model else 'off':>5} {seconds:>9.2f} {rate:>10,.0f} {rate / baseline:>6.2f} "
+                  f"{runs[0][1]:>9,} {runs[0][2]:>10,}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of the main process: {peak:,.0f} MiB")
     finally:
