@@ -4,13 +4,17 @@ Entries come from the ``data/gazetteer_*.tsv`` files (one entry a line: id, type
 ``|``-separated aliases, ``key=value;…`` attributes), for countries from pycountry's
 ISO 3166-1 list with German, English, French and Dutch names, and for cities of the world from
 ``data/world_cities.tsv``, a table generated from GeoNames (``data/build_places.py``) that
-only adds what the hand-written tables do not name. Extra files can be passed in
+only adds what the hand-written tables do not name. Two further generated tables
+(``data/build_official_names.py``) add the Foreign Office's official state names to the
+countries (``data/state_names.tsv``) and the federal ministries and Länder of the government
+tables (``data/federal_bodies.tsv``), merged into the hand-written entries. Extra files can be passed in
 (``--gazetteer FILE`` on the command line) so users add their own actors without code.
 """
 
 from __future__ import annotations
 
 import gettext
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,6 +25,8 @@ from ..graph.ontology import EntityType
 from .german import stem
 
 WORLD_CITIES = "world_cities.tsv"
+STATE_NAMES = "state_names.tsv"
+FEDERAL_BODIES = "federal_bodies.tsv"
 
 
 @dataclass(frozen=True)
@@ -70,21 +76,47 @@ def parse_gazetteer(text: str, source: str = "<gazetteer>") -> list[GazetteerEnt
     return entries
 
 
+def _data_text(name: str) -> str:
+    """The text of a table shipped in ``data/``."""
+    return resources.files("actorgraph.ingest").joinpath("data", name).read_text("utf-8")
+
+
+def official_state_names() -> dict[str, tuple[str, ...]]:
+    """The Foreign Office's short and long German names of each state, by ISO 3166-1 code,
+    so "die Bundesrepublik Deutschland" and "das Königreich Belgien" name their countries."""
+    names: dict[str, tuple[str, ...]] = {}
+    for line in _data_text(STATE_NAMES).splitlines():
+        if line.strip() and not line.startswith("#"):
+            code, *forms = (c.strip() for c in line.split("\t"))
+            names[code] = tuple(dict.fromkeys(names.get(code, ()) + tuple(f for f in forms if f)))
+    return names
+
+
 def country_entries() -> list[GazetteerEntry]:
-    """Every ISO 3166-1 country, named in German, with English, French and Dutch aliases."""
+    """Every ISO 3166-1 country, named in German, with English, French and Dutch aliases and
+    the official German short and long names."""
     import pycountry
 
     translations = {lang: gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
                     for lang in ("de", "fr", "nl")}
+    official_names = official_state_names()
+    catalogue = {c.alpha_2: translations["de"].gettext(c.name) for c in pycountry.countries}
+    heads = Counter(name.split(",")[0] for name in catalogue.values())
     entries = []
     for country in pycountry.countries:
         english = [country.name, getattr(country, "common_name", None), getattr(country, "official_name", None)]
-        german = translations["de"].gettext(country.name)
+        german = catalogue[country.alpha_2]
+        if "," in german:
+            # "Syrien, Arabische Republik" is named "Syrien" in a text; where the head is shared
+            # ("Korea, Republik"), the official long name ("Republik Korea") is the name
+            head, longs = german.split(",")[0], official_names.get(country.alpha_2, ())[1:]
+            german = head if heads[head] == 1 else (longs[-1] if longs else german)
         aliases = {n for n in english if n}
         aliases |= {translations[lang].gettext(country.name) for lang in ("fr", "nl")}
         official = getattr(country, "official_name", None)
         if official:
             aliases.add(translations["de"].gettext(official))
+        aliases |= set(official_names.get(country.alpha_2, ()))
         # "Korea, Republik" is a catalogue form, not how a text names a country.
         aliases = {a for a in aliases if "," not in a and a != german}
         entries.append(GazetteerEntry(f"country/{country.alpha_2.lower()}", EntityType.COUNTRY, german,
@@ -134,7 +166,8 @@ class Gazetteer:
                 previous = self.entries[entry.id]
                 # a later file may add names to an earlier entry (user files extend the bundled ones)
                 entry = GazetteerEntry(entry.id, previous.type, previous.name,
-                                       tuple(dict.fromkeys(previous.aliases + entry.names)),
+                                       tuple(n for n in dict.fromkeys(previous.aliases + entry.names)
+                                             if n != previous.name),
                                        previous.attributes + entry.attributes)
             self.entries[entry.id] = entry
 
@@ -157,7 +190,7 @@ def world_city_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
     """The generated cities of ``world_cities.tsv`` that add to ``entries``: a city whose id or
     name another entry already has is left out (the hand-written tables and pycountry's places
     keep precedence), and so is any alias another entry uses, so no name becomes ambiguous."""
-    text = resources.files("actorgraph.ingest").joinpath("data", WORLD_CITIES).read_text("utf-8")
+    text = _data_text(WORLD_CITIES)
     ids = {entry.id for entry in entries}
     taken = {_name_key(name) for entry in entries for name in entry.names}
     added = []
@@ -169,13 +202,42 @@ def world_city_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
     return added
 
 
+def federal_body_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
+    """The generated ministries and Länder of ``federal_bodies.tsv``, each merged into the
+    entry that has its id or one of its names (that entry's name stays first), or new; a name
+    another entry already uses is left out, so no name becomes ambiguous."""
+    by_id = {entry.id: entry for entry in entries}
+    owners: dict[str, set[str]] = {}
+    for entry in entries:
+        for name in entry.names:
+            owners.setdefault(_name_key(name), set()).add(entry.id)
+    added = []
+    for body in parse_gazetteer(_data_text(FEDERAL_BODIES), FEDERAL_BODIES):
+        target = by_id.get(body.id)
+        if target is None:
+            jurisdiction = body.attribute("jurisdiction")
+            same = [by_id[i] for n in body.names for i in sorted(owners.get(_name_key(n), ()))
+                    if by_id[i].type is body.type and by_id[i].attribute("jurisdiction") == jurisdiction]
+            target = same[0] if same else None
+        target_id = target.id if target else body.id
+        names = [n for n in body.names if owners.get(_name_key(n), {target_id}) <= {target_id}]
+        if target is not None:
+            # names only: the hand-written entry keeps its name and attributes
+            added.append(GazetteerEntry(target.id, target.type, target.name, tuple(names)))
+        elif names and names[0] == body.name:
+            added.append(GazetteerEntry(body.id, body.type, body.name, tuple(names[1:]), body.attributes))
+    return added
+
+
 def bundled_entries() -> list[GazetteerEntry]:
-    """Countries, the hand-written tables, neighbouring countries' regions, then world cities."""
+    """Countries, the hand-written tables, federal ministries and Länder, neighbouring
+    countries' regions, then world cities."""
     folder = resources.files("actorgraph.ingest").joinpath("data")
     entries = country_entries()
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.startswith("gazetteer_") and item.name.endswith(".tsv"):
             entries += parse_gazetteer(item.read_text("utf-8"), item.name)
+    entries += federal_body_entries(entries)
     taken = {name.lower() for entry in entries for name in entry.names}
     entries += subdivision_entries(taken)
     return entries + world_city_entries(entries)
