@@ -8,13 +8,19 @@ Three sources, applied to each segment (sentence, list item, heading) and its me
    stands in subject position before the cue, right after a cue verb (German verb-second
    order: "Zu diesem Zweck arbeitet das NCCN mit …"), or is the paragraph's topic when a
    pronoun or a back-referring word ("Sie", "Dabei") asks for it. A list under a sentence that
-   ends in ":" inherits that sentence's cues and subject.
+   ends in ":" inherits that sentence's cues and subject (headings inside the list included),
+   each item becoming one relation whose evidence points at the lead (``Found.lead``); a lead
+   noun ("Partner des X sind: A, B und C", "Mitglieder …", "Dazu gehören …") does the same for
+   an enumeration in one sentence (frame ``members``).
 2. **adjacency**: "X des Y" (a unit of a body: PART_OF; a mission of an organisation: CONDUCTS;
    a body of a place: LOCATED_IN) and "X in Ort" (LOCATED_IN, for missions OPERATES_IN).
 3. **names and titles**: an organisation named in a mission's or programme's name or designator
    ("EU Advisory Mission Iraq", "EU-Programm LEONARDO") CONDUCTS it; a person named after a
    title like "Ministerpräsident der Region X" HEADS X.
 
+The page's publisher (:func:`publisher_of`) stands behind "wir", "uns", "unser Amt" and a role
+word only its name has ("das Ministerium"): these become mentions of it at their own spans.
+Each :class:`Found` from a cue frame records the spans of its two mentions, subject first.
 The ontology keeps only the pairs of types each relation allows.
 """
 
@@ -32,7 +38,7 @@ from .mentions import Mention
 from .qualifiers import is_crisis_context, stated_times
 from .text import Segment
 
-_FRAMES = {"forward", "backward", "pairs", "party", "all_before", "nearest", "reciprocal"}
+_FRAMES = {"forward", "backward", "pairs", "party", "all_before", "nearest", "reciprocal", "members"}
 _WORD = re.compile(r"[\w.\-]+|[^\w\s]")
 _ARTICLES = {"der", "die", "das", "des", "dem", "den", "ein", "eine", "einer", "eines", "einem", "einen",
              "seine", "seinen", "seiner", "ihre", "ihren", "ihrer", "ihrem", "sein", "ihr", "beide", "beiden",
@@ -55,8 +61,27 @@ _TIME = re.compile(r"\b(?:seit|ab|im|am|vom|bis)\s+(?:(?:dem\s+)?Jahr(?:e)?\s+)?
 _CHAIR = re.compile(r"Vorsitz|leitet|chair", re.I)
 _ACTOR_OWNERS = {EntityType.INTERNATIONAL_ORGANIZATION, EntityType.COUNTRY, EntityType.GOVERNMENT,
                  EntityType.AGENCY, EntityType.REGION, EntityType.CITY}
+_GENITIVE = re.compile(r"\s+(?:des|der|von|vom|von der|von den)\s+(?:\w+\s+)?", re.I)
+_LIST_LINK = re.compile(r"\b(?:sind|waren|gehören|gehörten|zählen|zählten|umfassen|aus)\b(?:\s*:)?|:")
+_APPOSITION = re.compile(r"[\s,()]*")
+_OPTIONAL_COLON = re.compile(r"(?:\s*:)?")
+_POSSESSIVE = re.compile(r"\b(\w+)\s+$")
+_OWN_POSSESSIVES = {"unsere", "unseren", "unserer", "unser"}
+_THIRD_POSSESSIVES = {"ihre", "ihren", "ihrer", "seine", "seinen", "seiner", "deren", "dessen"}
+_FIRST_PERSON = re.compile(r"\b(?:[Ww]ir|uns|[Uu]nser(?:e|en|em|er|es)?\s+(?:Amt|Amtes|Behörde|Ministerium|Ministeriums"
+                           r"|Institut|Instituts|Organisation|Verband|Verbandes|Haus|Hauses|Zentrum|Zentrums"
+                           r"|Bundesamt|Bundesamtes|Landesamt|Landesamtes|Dienst|Dienstes|Stelle))\b")
+# "das Ministerium", "die Behörde": a role word without a name, for the publisher when no other body
+# of the page has that head noun in its name
+_ROLE_WORD = re.compile(r"\b(?:[Dd]as|[Dd]ie|[Dd]er|[Dd]em|[Dd]en|[Dd]es|[Dd]iese[msr]?)\s+(?P<noun>Ministerium|Amt|Bundesamt|Landesamt"
+                        r"|Behörde|Institut|Zentrum|Direktion|Agentur|Kommission|Ministeriums|Amtes|Bundesamtes"
+                        r"|Landesamtes|Instituts|Zentrums)\b(?!\s+(?:für|der|des|von)\b)")
+_COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,|und\b|oder\b|sowie\b)")
+_OPENING = re.compile(r"(?:(?:Der|Die|Das)\s+)?")
+_CLAUSE_BREAK = re.compile(r",\s*(?:um|damit|dass|weil|wenn|da|ob|die|der|das)\b")
 _BODIES = {EntityType.AGENCY, EntityType.COMMITTEE, EntityType.GOVERNMENT, EntityType.INTERNATIONAL_ORGANIZATION,
            EntityType.ORGANIZATION}
+_PUBLISHERS = _BODIES | {EntityType.REGION, EntityType.CITY}
 
 
 @dataclass(frozen=True)
@@ -77,6 +102,8 @@ class Found:
     source: str
     target: str
     evidence: Evidence
+    mentions: tuple[tuple[int, int], ...] = ()  # document spans of source and target, subject first
+    lead: tuple[int, int] | None = None  # the list lead the evidence's segment belongs to
 
 
 def _data_lines(name: str) -> list[str]:
@@ -252,9 +279,13 @@ class RelationFinder:
         self.text = text
         self.extractor = extractor
         self.owner_of = owner_of  # names an organisation inside a word ("EU-Programm" → EU)
+        self.publisher: Mention | None = None  # who "wir" is on this page (set by find)
+        self.role_nouns: frozenset[str] = frozenset()  # "ministerium": "das Ministerium" is the publisher
 
     def find(self, segments: list[Segment], mentions: list[Mention]) -> list[Found]:
         found: list[Found] = []
+        self.publisher = publisher_of(self.text, segments, mentions)
+        self.role_nouns = _role_nouns(self.publisher, mentions)
         topic: Mention | None = None
         lead: tuple[Sentence, Mention | None] | None = None
         lead_covers_headings = False
@@ -262,13 +293,20 @@ class RelationFinder:
         crisis_paragraphs = {p for p, text in paragraphs.items() if is_crisis_context(text)}
         heading_crisis = False
         cursor = 0
-        for segment in segments:
+        items_follow = {i for i in range(len(segments) - 1) if segments[i + 1].is_list_item}
+        for index, segment in enumerate(segments):
             while cursor < len(mentions) and mentions[cursor].start < segment.start:
                 cursor += 1
             probe, inside = cursor, []
             while probe < len(mentions) and mentions[probe].end <= segment.end:
                 inside.append(mentions[probe])
                 probe += 1
+            if segment.is_heading and lead is not None and not lead_covers_headings and index in items_follow:
+                continue  # "Bereich Chemie" over items that still hang under the lead above
+            if self.publisher is not None:
+                anaphors = self._anaphors(segment, inside)
+                spans = {(a.start, a.end) for a in anaphors}
+                inside = sorted([m for m in inside if (m.start, m.end) not in spans] + anaphors, key=lambda m: m.start)
             sentence = Sentence(self.text, segment, inside)
             is_item = segment.is_list_item or (segment.is_heading and lead_covers_headings)
             crisis = (heading_crisis or segment.paragraph in crisis_paragraphs
@@ -338,10 +376,13 @@ class RelationFinder:
             if rule.marker is not None and marker is None:
                 continue
             if lead_sentence is not None:
-                # the lead's cue and subject, this item's mentions as objects
+                # the lead's cue and subject, this item's mentions as objects (a backward or
+                # members frame makes each item the source: "Ihr gehören an: • X" → X MEMBER_OF …)
                 objects = sentence.chain(sentence.segment.start, sentence.mentions)
                 subjects = [topic] if topic else []
-                results += self._emit(rule, subjects, objects, sentence, evidence)
+                results += self._emit(rule, subjects, objects, sentence, evidence,
+                                      lead=(source.segment.start, source.segment.end),
+                                      reverse=rule.frame == "backward")
                 continue
             results += self._apply_frame(rule, sentence, topic, cue_start, cue_end, marker, evidence)
         return results
@@ -370,6 +411,8 @@ class RelationFinder:
             noun_cue = self.text[cue_start:cue_start + 1].isupper()
             objects = sentence.chain(marker[1] if marker else cue_end, mentions,
                                      opening_preposition=marker is None and noun_cue)
+        if rule.frame == "members":
+            return self._members(rule, sentence, topic, cue_start, cue_end, evidence)
         owner = next((m for m in mentions if m.compound_owner and m.start <= cue_start < m.end), None)
         if owner is not None:  # "der NATO-Beitrag zu …": the organisation in front does it
             return self._emit(rule, [owner], objects, sentence, evidence)
@@ -411,12 +454,71 @@ class RelationFinder:
             objects = [topic]  # "hatte das Saarland den Vorsitz": of what the paragraph is about
         return self._emit(rule, subjects, objects, sentence, evidence)
 
+    def _members(self, rule: Cue, sentence: Sentence, topic: Mention | None, cue_start: int, cue_end: int,
+                 evidence: Evidence) -> list[Found]:
+        """A lead noun inside one sentence ("Partner des X sind: A, B und C", "Zu den Partnern
+        der X gehören A und B"): the owner after the noun, or the one a possessive names, and
+        the enumeration after the colon or the linking verb; the text up to there is the lead."""
+        segment_end = sentence.segment.end
+        verb_cue = _LIST_LINK.search(self.text, cue_start, cue_end) is not None  # "Dazu gehören", "besteht aus"
+        owner = next((m for m in sentence.mentions if m.compound_owner and m.start <= cue_start < m.end), None)
+        if owner is None and not verb_cue:  # the owner in the genitive: "Partner des X", "Partnerstädte Kölns"
+            owner = next((m for m in sentence.actors if cue_end <= m.start and (
+                _GENITIVE.fullmatch(self.text[cue_end:m.start])
+                or (self.text[cue_end:m.start] == " " and m.text.endswith("s")))), None)
+        before = [m for m in sentence.actors if m.end <= cue_start]
+        if owner is None and verb_cue and before and (
+                _APPOSITION.fullmatch(self.text[before[-1].end:cue_start]) or sentence.in_subject_position(before[-1])):
+            owner = before[-1]  # "die ARGE, bestehend aus A, B und C", "Die ARGE besteht aus A und B"
+        possessive = _POSSESSIVE.search(self.text, sentence.segment.start, cue_start)
+        word = possessive.group(1).lower() if possessive else ""
+        if owner is None and word in _OWN_POSSESSIVES:
+            owner = self._publisher_at(possessive.start(1), possessive.end(1))
+        elif owner is None and (word in _THIRD_POSSESSIVES or (sentence.opens_with_topic_word()
+                                                               and not sentence.implicit_subject)):
+            owner = topic  # "ihre Partner sind …", "Dazu gehören …"
+        if owner is None:
+            return []
+        after = owner.end if owner.start >= cue_end else cue_end
+        if verb_cue:
+            link = _OPTIONAL_COLON.match(self.text, after)
+        else:
+            link = _LIST_LINK.search(self.text, after, segment_end)
+        if link is None or link.start() - after > 40:
+            return []
+        objects = sentence.chain(link.end(), sentence.mentions, exclude=owner.entity_id)
+        return self._emit(rule, [owner], objects, sentence, evidence, lead=(sentence.segment.start, link.end()))
+
+    def _anaphors(self, segment: Segment, inside: list[Mention]) -> list[Mention]:
+        """"wir", "uns", "unser Amt" and a role word only the publisher's name has ("das
+        Ministerium"), outside quotations, as mentions of the publisher."""
+        found = []
+        roles = [m for m in _ROLE_WORD.finditer(segment.text) if _noun_stem(m.group("noun")) in self.role_nouns]
+        for match in sorted([*_FIRST_PERSON.finditer(segment.text), *roles], key=lambda m: m.start()):
+            quoted = segment.text[:match.start()].count("„") > segment.text[:match.start()].count("“") \
+                or segment.text[:match.start()].count('"') % 2 == 1
+            start, end = segment.start + match.start(), segment.start + match.end()
+            if quoted or any(m.start < end and start < m.end and (m.start, m.end) != (start, end) for m in inside):
+                continue
+            mention = self._publisher_at(start, end)
+            if mention is not None:
+                found.append(mention)
+        return found
+
+    def _publisher_at(self, start: int, end: int) -> Mention | None:
+        """The page's publisher as a mention at an anaphor's span, when the page has one."""
+        publisher = self.publisher
+        if publisher is None or start < 0:
+            return None
+        return Mention(start, end, self.text[start:end], publisher.entity_id, publisher.type, publisher.name)
+
     def _subjects(self, sentence: Sentence, topic: Mention | None, cue_start: int, cue_end: int,
                   marker: tuple[int, int] | None, objects: list[Mention]) -> tuple[list[Mention], list[Mention]]:
         """Who does it, and the objects left once a subject after the cue is taken out."""
         actors = sentence.actors
         before = [m for m in actors if m.end <= cue_start and sentence.in_subject_position(m)]
-        if before:
+        if before and not (_is_anaphor(before[-1], self.publisher)
+                           and _CLAUSE_BREAK.search(self.text, before[-1].end, cue_start)):
             return sentence.coordinated_left(before[-1]), objects
         if marker is not None and marker[0] > cue_end:
             # "arbeitet das NCCN mit …": the subject between verb and marker
@@ -435,14 +537,19 @@ class RelationFinder:
 
     @staticmethod
     def _emit(rule: Cue, subjects: list[Mention], objects: list[Mention], sentence: Sentence,
-              evidence: Evidence) -> list[Found]:
+              evidence: Evidence, lead: tuple[int, int] | None = None, reverse: bool = False) -> list[Found]:
+        """Subject → object for each pair the ontology allows; a ``members`` frame on a directed
+        type (or ``reverse``) reads the other way ("Mitglieder des X sind A, B": A, B MEMBER_OF X)."""
         results = []
+        reverse = (reverse or rule.frame == "members") and not rule.type.symmetric
         for subject in subjects:
             if rule.subject_types and subject.type not in rule.subject_types:
                 continue
             for obj in objects:
-                if obj is not subject and _allowed(rule.type, subject, obj):
-                    results.append(Found(rule.type, subject.entity_id, obj.entity_id, evidence))
+                source, target = (obj, subject) if reverse else (subject, obj)
+                if obj is not subject and _allowed(rule.type, source, target):
+                    results.append(Found(rule.type, source.entity_id, target.entity_id, evidence,
+                                         ((source.start, source.end), (target.start, target.end)), lead))
         return results
 
     # -- 2. adjacency ---------------------------------------------------------------------
@@ -508,6 +615,71 @@ class RelationFinder:
                     seen.add(mention.entity_id)
                     results.append(Found(RelationType.CONDUCTS, owner.entity_id, mention.entity_id, evidence))
         return results
+
+
+def _noun_stem(noun: str) -> str:
+    """"Ministeriums" → "ministerium": the head noun without its genitive ending."""
+    noun = noun.lower()
+    for ending in ("es", "s"):
+        if noun.endswith(ending) and noun[:-len(ending)] in _ROLE_STEMS:
+            return noun[:-len(ending)]
+    return noun
+
+
+_ROLE_STEMS = {"ministerium", "amt", "bundesamt", "landesamt", "behörde", "institut", "zentrum", "direktion",
+               "agentur", "kommission"}
+
+
+def _role_nouns(publisher: Mention | None, mentions: list[Mention]) -> frozenset[str]:
+    """The role words that can only mean the publisher: its name ends a word in them
+    ("Bundesministerium für …" → "ministerium") and no other body of the page does."""
+    if publisher is None:
+        return frozenset()
+
+    def nouns(name: str) -> set[str]:
+        words = [w.lower() for w in re.findall(r"\w+", name)]
+        return {stem for stem in _ROLE_STEMS for w in words if w.endswith(stem)}
+
+    others = set()
+    for mention in mentions:
+        if mention.entity_id != publisher.entity_id and mention.type in _BODIES \
+                and not _FIRST_PERSON.fullmatch(mention.text):  # "Unser Amt" read as a name
+            others |= nouns(mention.name)
+    return frozenset(nouns(publisher.name) - others)
+
+
+def _is_anaphor(mention: Mention, publisher: Mention | None) -> bool:
+    """Whether a mention is a first-person stand-in for the publisher ("wir", "unser Amt")."""
+    return publisher is not None and mention.entity_id == publisher.entity_id and mention.text != publisher.text \
+        and (_FIRST_PERSON.fullmatch(mention.text) is not None or _ROLE_WORD.fullmatch(mention.text) is not None)
+
+
+def publisher_of(text: str, segments: list[Segment], mentions: list[Mention]) -> Mention | None:
+    """Who publishes the page, for "wir" to stand for: the one body its title (first heading)
+    names; else the body that opens one of its first sentences as their subject (a
+    self-description) and is mentioned no less than any other; else the body mentioned most,
+    at least three times and twice as often as the next. None when the page gives no clear one."""
+    candidates = [m for m in mentions if m.type in _PUBLISHERS and not m.compound_owner
+                  and not _FIRST_PERSON.fullmatch(m.text) and not _ROLE_WORD.fullmatch(m.text)]
+    if not candidates or not segments:
+        return None
+    if segments[0].is_heading:
+        named = {m.entity_id: m for m in candidates if segments[0].start <= m.start and m.end <= segments[0].end}
+        if len(named) == 1:
+            return next(iter(named.values()))
+    counts: dict[str, int] = {}
+    for mention in candidates:
+        counts[mention.entity_id] = counts.get(mention.entity_id, 0) + 1
+    ranked = sorted(counts.values(), reverse=True)
+    top, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else 0)
+    for segment in [s for s in segments if not s.is_heading][:3]:
+        opening = next((m for m in candidates if segment.start <= m.start < segment.end), None)
+        if opening is not None and _OPENING.fullmatch(text[segment.start:opening.start]) \
+                and counts[opening.entity_id] == top >= 2 and not _COORDINATED.match(text, opening.end):
+            return opening
+    if top >= 3 and top >= 2 * runner_up:
+        return next(m for m in candidates if counts[m.entity_id] == top)
+    return None
 
 
 def _prefer_bodies(mentions: list[Mention]) -> Mention:
