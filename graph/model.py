@@ -57,7 +57,10 @@ class Evidence:
     """One sentence that supports a relation: ``text[start:end] == sentence`` in document ``doc``.
 
     ``context`` is ``"crisis"`` when the sentence or its paragraph speaks of a crisis;
-    ``since``/``date`` hold a time the sentence states (ISO date or year).
+    ``since``/``date`` hold a time the sentence states (ISO date or year). ``mentions`` are the
+    document spans of the two ends, the edge's source first (for an anaphor such as "wir",
+    the anaphor's own span); each lies in the sentence or in ``lead``, the span of the list lead
+    or heading the sentence belongs to.
     """
 
     doc: str
@@ -68,15 +71,25 @@ class Evidence:
     since: str | None = None
     date: str | None = None
     extractor: str = ""
+    mentions: tuple[tuple[int, int], tuple[int, int]] | None = None
+    lead: tuple[int, int] | None = None
 
     def __init__(self, doc: str, sentence: str, start: int, end: int, context: str | None = None,
-                 since: str | None = None, date: str | None = None, extractor: str = "") -> None:
+                 since: str | None = None, date: str | None = None, extractor: str = "",
+                 mentions: tuple[tuple[int, int], tuple[int, int]] | None = None,
+                 lead: tuple[int, int] | None = None) -> None:
         if start < 0 or end < start:
             raise ValueError(f"evidence offsets out of order: {start}..{end} in {doc}")
         for name, value in (("doc", doc), ("sentence", sentence), ("start", start), ("end", end),
                             ("context", context), ("since", since), ("date", date),
-                            ("extractor", extractor)):
+                            ("extractor", extractor), ("mentions", mentions), ("lead", lead)):
             object.__setattr__(self, name, value)
+
+    def with_spans(self, mentions: tuple[tuple[int, int], tuple[int, int]] | None,
+                   lead: tuple[int, int] | None) -> "Evidence":
+        """This evidence naming the two mentions (and the lead) it rests on."""
+        return Evidence(self.doc, self.sentence, self.start, self.end, self.context, self.since, self.date,
+                        self.extractor, mentions, lead)
 
     def sort_key(self) -> tuple[str, int, int, str, str, str, str, str]:
         return (self.doc, self.start, self.end, self.sentence, self.context or "",
@@ -90,13 +103,20 @@ class Evidence:
                 data[key] = getattr(self, key)
         if self.extractor:
             data["extractor"] = self.extractor
+        if self.lead:
+            data["lead"] = list(self.lead)
+        if self.mentions:
+            data["mentions"] = [list(span) for span in self.mentions]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Evidence":
+        mentions = data.get("mentions")
         return cls(doc=data["doc"], sentence=data["sentence"], start=data["start"], end=data["end"],
                    context=data.get("context"), since=data.get("since"), date=data.get("date"),
-                   extractor=data.get("extractor", ""))
+                   extractor=data.get("extractor", ""),
+                   mentions=tuple(tuple(span) for span in mentions) if mentions else None,
+                   lead=tuple(data["lead"]) if data.get("lead") else None)
 
 
 @dataclass
@@ -174,6 +194,8 @@ class Relation:
             raise ValueError(f"a relation needs two different entities, got {source} twice")
         if relation_type.symmetric and target < source:
             source, target = target, source
+            # each evidence names the edge's source first
+            evidence = [e.with_spans((e.mentions[1], e.mentions[0]), e.lead) if e.mentions else e for e in evidence]
         return cls(source, target, relation_type, sorted(set(evidence), key=Evidence.sort_key))
 
     @property

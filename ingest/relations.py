@@ -344,7 +344,8 @@ class RelationFinder:
             if opening and not segment.is_list_item:
                 topic = _prefer_bodies(opening[:1])
         found += self._named_owners(segments, mentions, paragraphs)
-        return _dedupe(found)
+        return [grounded for item in _dedupe(found)
+                if (grounded := ground(item, mentions, self.text, segments)) is not None]
 
     def _evidence(self, segment: Segment, crisis: bool, lead: Segment | None) -> Evidence:
         """The segment as evidence, with the time it states and whether it (its paragraph, its
@@ -605,15 +606,20 @@ class RelationFinder:
             previous = re.search(r"(\S+)\s*$", self.text[max(0, mention.start - 40):mention.start])
             if previous and "-" in previous.group(1):
                 words.add(previous.group(1).split("-")[0])
-            owners = [o for w in sorted(words) if w[:1].isupper() for o in self.owner_of(w)]
+            owners = [(w, o) for w in sorted(words) if w[:1].isupper() for o in self.owner_of(w)]
             segment = next((s for s in segments if s.start <= mention.start < s.end), None)
             if segment is None:
                 continue
             evidence = self._evidence(segment, is_crisis_context(paragraphs.get(segment.paragraph, "")), None)
-            for owner in owners:
+            for word, owner in owners:
                 if owner.type is EntityType.INTERNATIONAL_ORGANIZATION and owner.entity_id != mention.entity_id:
                     seen.add(mention.entity_id)
-                    results.append(Found(RelationType.CONDUCTS, owner.entity_id, mention.entity_id, evidence))
+                    # the owner's span is its word inside (or hyphenated just before) the name
+                    window = max(0, mention.start - 40)
+                    written = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", self.text[window:mention.end])
+                    spans = (((window + written.start(), window + written.end()), (mention.start, mention.end))
+                             if written else ())
+                    results.append(Found(RelationType.CONDUCTS, owner.entity_id, mention.entity_id, evidence, spans))
         return results
 
 
@@ -705,3 +711,83 @@ def _dedupe(found: list[Found]) -> list[Found]:
             seen.add(key)
             unique.append(item)
     return unique
+
+
+def ground(item: Found, mentions: list[Mention], text: str, segments: list[Segment]) -> Found | None:
+    """The relation with its evidence naming the spans of both ends (the source's first) in the
+    sentence or in the lead or heading it belongs to: the spans the finder recorded where they
+    lie there (a recorded span in a lead or heading makes that its lead), else a mention of the
+    end inside the sentence or lead, else one of the end's names written there (an organisation
+    named inside a mission's name). None when an end is nowhere there: the text does not state it."""
+    evidence = item.evidence
+    lead = item.lead
+    spans: list[tuple[int, int]] = []
+    for index, end in enumerate((item.source, item.target)):
+        recorded = item.mentions[index] if len(item.mentions) == 2 else None
+        windows = [(evidence.start, evidence.end)] + ([lead] if lead else [])
+        if recorded is not None and not _within(recorded, windows) and lead is None:
+            holder = _lead_holding(recorded, evidence, segments)
+            if holder is not None:
+                lead = (holder.start, holder.end)
+                windows.append(lead)
+        span = recorded if recorded is not None and _within(recorded, windows) else \
+            _span_of(end, mentions, windows, text, taken=spans)
+        heading = _heading_before(evidence, segments) if span is None and lead is None else None
+        if heading is not None:
+            span = _span_of(end, mentions, [(heading.start, heading.end)], text, taken=spans)
+            if span is not None:
+                lead = (heading.start, heading.end)
+        if span is None and recorded is not None:
+            # the end named earlier and taken up by a pronoun ("Sie koordiniert …", "Ihr gehören
+            # folgende Staaten an:") in the sentence or its lead: the pronoun's span
+            pronouns = (_PRONOUN.search(text, start, stop) for start, stop in windows)
+            span = next(((p.start(), p.end()) for p in pronouns if p is not None and (p.start(), p.end()) not in spans),
+                        None)
+        if span is None:
+            return None
+        spans.append(span)
+    return Found(item.type, item.source, item.target, evidence.with_spans((spans[0], spans[1]), lead),
+                 (spans[0], spans[1]), lead)
+
+
+# pronouns and pronominal adverbs ("Dazu gehören …") that take up what was named before
+_PRONOUN = re.compile(r"\b(?:[Ee]r|[Ss]ie|[Ee]s|[Ii]hm|[Ii]hr|[Ii]hnen|[Dd]iese[rs]?|[Dd]a(?:zu|rin|ran|bei|mit|von|runter))\b")
+
+
+def _heading_before(evidence: Evidence, segments: list[Segment]) -> Segment | None:
+    """The heading the evidence's sentence stands under, if any."""
+    return next((s for s in reversed(segments) if s.end <= evidence.start and s.is_heading), None)
+
+
+def _lead_holding(span: tuple[int, int], evidence: Evidence, segments: list[Segment]) -> Segment | None:
+    """The segment holding ``span`` when it is the lead or heading the evidence belongs to: a
+    heading or a sentence ending in ":" before it, or the sentence a list item hangs under (only
+    list items and the headings of their groups between them)."""
+    position = next((i for i, s in enumerate(segments) if s.start <= span[0] and span[1] <= s.end), None)
+    here = next((i for i, s in enumerate(segments) if s.start <= evidence.start < s.end), None)
+    if position is None or here is None or position >= here:
+        return None
+    holder = segments[position]
+    if holder.is_heading or holder.text.rstrip().endswith(":"):
+        return holder
+    between = segments[position + 1:here + 1]
+    return holder if between and all(s.is_list_item or s.is_heading for s in between) else None
+
+
+def _within(span: tuple[int, int], windows: list[tuple[int, int]]) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in windows)
+
+
+def _span_of(entity_id: str, mentions: list[Mention], windows: list[tuple[int, int]], text: str,
+             taken: list[tuple[int, int]]) -> tuple[int, int] | None:
+    inside = [m for m in mentions if m.entity_id == entity_id and (m.start, m.end) not in taken
+              and any(start <= m.start and m.end <= end for start, end in windows)]
+    if inside:
+        return inside[0].start, inside[0].end
+    names = {n for m in mentions if m.entity_id == entity_id for n in (m.name, m.text, *m.aliases) if len(n) > 1}
+    for start, end in windows:
+        for name in sorted(names, key=len, reverse=True):
+            found = re.search(rf"(?<!\w){re.escape(name)}", text[start:end])
+            if found:
+                return start + found.start(), start + found.end()
+    return None

@@ -47,6 +47,32 @@ def test_every_evidence_is_the_exact_slice_of_its_document(graph_data):
     assert count >= len(graph_data["edges"])
 
 
+_ANAPHOR = re.compile(r"^(?:[Ee]r|[Ss]ie|[Ee]s|[Dd]iese[rs]?|[Ww]ir|[Uu]ns(?:er\w*)?|[Dd](?:ie|er|as|en|em|es) \w+)$")
+
+
+def test_every_evidence_names_both_mentions_in_its_sentence_or_lead(graph_data):
+    """ONTOLOGY: evidence names the spans of both ends, the edge's source first, each inside the
+    sentence or its lead; a span reads as a name of its end, or as an anaphor."""
+    from actorgraph.ingest.german import stem
+    from actorgraph.ingest.phrases import anaphors
+
+    texts = {p.name: p.read_text(encoding="utf-8") for p in CORPUS.glob("*.txt")}
+    nodes = {n["id"]: {n["name"], *n["aliases"]} for n in graph_data["nodes"]}
+    checked = 0
+    for edge in graph_data["edges"]:
+        for evidence in edge["evidence"]:
+            text = texts[evidence["doc"]]
+            windows = [(evidence["start"], evidence["end"])] + ([tuple(evidence["lead"])] if "lead" in evidence else [])
+            assert len(evidence["mentions"]) == 2, evidence
+            for end, (start, stop) in zip((edge["source"], edge["target"]), evidence["mentions"]):
+                assert any(a <= start < stop <= b for a, b in windows), (edge["type"], evidence)
+                written = text[start:stop]
+                assert written in nodes[end] or _ANAPHOR.match(written) or stem(written).endswith(tuple(anaphors())) or \
+                    any(written in name or name in written for name in nodes[end]), (end, written)
+                checked += 1
+    assert checked >= 2 * len(graph_data["edges"])
+
+
 _TIME = re.compile(r"\b(?:seit|am|im|vom)\b[^.]{0,20}\b(1[89]|20)\d{2}\b|\b(?:seit|im Jahr)\s+(1[89]|20)\d{2}\b")
 
 
