@@ -17,16 +17,23 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "data" / "corpus"
 
 
-def benchmark(name: str):
-    """``benchmarks/<name>.py`` as a module (benchmarks/ is not a package), loaded once."""
+def load_script(path: Path):
+    """A script that is no module of the package (benchmarks/, ingest/data/build_*.py) as a
+    module, loaded once and registered under its name (dataclasses look their module up)."""
     import importlib.util
 
+    name = path.stem
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+def benchmark(name: str):
+    """``benchmarks/<name>.py`` as a module."""
+    return load_script(ROOT / "benchmarks" / f"{name}.py")
 
 
 def actorgraph_command() -> list[str]:

@@ -7,9 +7,6 @@ shipped tables are what their build script makes."""
 from __future__ import annotations
 
 import doctest
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +14,8 @@ from actorgraph.graph.ontology import EntityType
 from actorgraph.ingest.gazetteer import load_gazetteer, parse_gazetteer
 from actorgraph.ingest.mentions import MentionFinder
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT, load_script
+
 DATA = ROOT / "ingest" / "data"
 
 
@@ -28,12 +26,8 @@ def finder() -> MentionFinder:
 
 @pytest.fixture(scope="module")
 def build():
-    """The build script, loaded from its file (it ships as a tool, not as a module)."""
-    spec = importlib.util.spec_from_file_location("build_official_names", DATA / "build_official_names.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_official_names"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    """The build script (it ships as a tool, not as a module of the package)."""
+    return load_script(DATA / "build_official_names.py")
 
 
 def _ids(finder: MentionFinder, text: str) -> list[tuple[str, str | None]]:

@@ -5,9 +5,6 @@ name do not become cities, and the shipped table is what its build script makes.
 from __future__ import annotations
 
 import doctest
-import importlib.util
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -15,7 +12,8 @@ from actorgraph.graph.ontology import EntityType
 from actorgraph.ingest.gazetteer import load_gazetteer, parse_gazetteer
 from actorgraph.ingest.mentions import MentionFinder
 
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT, load_script
+
 DATA = ROOT / "ingest" / "data"
 
 
@@ -26,12 +24,8 @@ def finder() -> MentionFinder:
 
 @pytest.fixture(scope="module")
 def build_places():
-    """The build script, loaded from its file (it ships as a tool, not as a module)."""
-    spec = importlib.util.spec_from_file_location("build_places", DATA / "build_places.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_places"] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    """The build script (it ships as a tool, not as a module of the package)."""
+    return load_script(DATA / "build_places.py")
 
 
 def _cities(finder: MentionFinder, text: str) -> list[tuple[str, str, str]]:
