@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..graph.cypher_guard import CypherRefused, check_read_only, parameters
 from ..graph.cypher_store import CypherError
-from ..graph.errors import without_paths
+from ..graph.errors import stopped_by_time_limit, without_paths
 from ..graph.model import Entity, Relation
 from ..graph.ontology import EntityType
 from ..graph.outputs import summary
@@ -432,7 +432,7 @@ def _text(body: bytes, what: str) -> str:
 
 def _query_problem(exc: Exception) -> ApiProblem:
     message = str(exc)
-    if "timeout" in message.lower() or "interrupted" in message.lower():
+    if stopped_by_time_limit(message):
         return ApiProblem(408, f"the query was stopped at the time limit: {message}")
     language = "Cypher" if isinstance(exc, CypherError) else "SPARQL"
     if "read-only" in message.lower():  # the engine refused a write

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..graph.errors import one_line, stopped_by_time_limit
+
 log = logging.getLogger("actorgraph.api.workers")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 STORE_MEMORY = 128 * 2**20  # LadybugDB's buffer pool per database in a worker
@@ -137,13 +139,19 @@ class _Stores:
         self.cypher = self.sparql = self.folder = None
 
 
+def _silenced_and_confined(network: bool = False) -> dict[str, bool]:
+    """The start of every worker: nothing it prints reaches the server's log files, then
+    :func:`confine`."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    return confine(network)
+
+
 def worker_main(connection: Any, limits: Limits, first_folder: str) -> None:
     """A worker's life: confine, open the first build's stores, limit the address space to
     what that took plus the memory limit, then answer jobs until the pipe closes."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)  # nothing a worker prints may go to the server's log files
-    os.dup2(devnull, 2)
-    confinement = confine(network=bool(limits.sparql_services))
+    confinement = _silenced_and_confined(network=bool(limits.sparql_services))
     stores = _Stores()
     try:
         stores.open(first_folder, limits.timeout_s)
@@ -167,20 +175,14 @@ def worker_main(connection: Any, limits: Limits, first_folder: str) -> None:
         except MemoryError:
             connection.send(("failed", "query", "the query needed more memory than a query may use", 413))
         except Exception as exc:  # anything the engines raise is the query's problem, not the server's
-            connection.send(("failed", "query", _one_line(exc), 400))
-
-
-def _one_line(exc: BaseException) -> str:
-    from ..graph.errors import one_line
-
-    return one_line(exc)
+            connection.send(("failed", "query", one_line(exc), 400))
 
 
 def _answer(job: CypherJob | SparqlJob, stores: _Stores, limits: Limits) -> Any:
     try:
         stores.open(job.folder, limits.timeout_s)
     except Exception as exc:
-        raise QueryFailed("query", f"the build could not be opened: {_one_line(exc)}", 503) from None
+        raise QueryFailed("query", f"the build could not be opened: {one_line(exc)}", 503) from None
     if isinstance(job, CypherJob):
         return _cypher(job, stores, limits)
     return _sparql(job, stores, limits)
@@ -210,9 +212,9 @@ def _cypher(job: CypherJob, stores: _Stores, limits: Limits) -> tuple[list[str],
 def _engine_failure(message: str, limits: Limits) -> tuple[str, int]:
     """The detail and status for an engine's error: its own time limit is 408, running out of the
     worker's memory (the address-space limit makes allocations fail) is 413, the rest is 400."""
-    lowered = message.lower()
-    if "timeout" in lowered or "interrupted" in lowered:
+    if stopped_by_time_limit(message):
         return f"stopped at its time limit of {limits.timeout_s:g} s", 408
+    lowered = message.lower()
     if "bad_alloc" in lowered or "out of memory" in lowered or "unable to allocate" in lowered:
         return (f"the query needs more than its memory limit of {limits.memory_bytes // 2**20} MiB: "
                 "ask for less (LIMIT, fewer columns, aggregate)"), 413
@@ -305,16 +307,13 @@ def run_confined(target: Callable[..., Any], args: tuple, timeout_s: float, memo
 
 
 def _run_one(connection: Any, target: Callable[..., Any], args: tuple) -> None:
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    os.dup2(devnull, 2)
-    confine()
+    _silenced_and_confined()
     try:
         connection.send(("ok", target(*args)))
     except MemoryError:
         connection.send(("failed", "it needed more memory than it may use", 413))
     except Exception as exc:
-        connection.send(("failed", _one_line(exc), getattr(exc, "status", 400)))
+        connection.send(("failed", one_line(exc), getattr(exc, "status", 400)))
 
 
 @dataclass(eq=False)  # each worker is itself: hashed and compared by identity

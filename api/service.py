@@ -193,9 +193,7 @@ class GraphService:
                 try:
                     fragment = run_confined(extract_file, (staged, doc_id, graph_acronyms(current.graph), Settings()),
                                             timeout_s, memory_bytes, what="extraction")
-                except QueryFailed as exc:
-                    raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
-                except QueryStopped as exc:
+                except (QueryFailed, QueryStopped) as exc:
                     raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
                 fragments = current.fragments()
                 replaced = doc_id in current.graph.documents

@@ -107,17 +107,22 @@ def run_query(store: ox.Store, text: str, accept: str | None,
         if isinstance(result, ox.QueryBoolean):
             return result.serialize(format=offered[media]), media, False
         if isinstance(result, ox.QueryTriples):
-            triples = list(islice(result, max_rows + 1 if max_rows is not None else None))
-            truncated = max_rows is not None and len(triples) > max_rows
-            return ox.serialize(triples[:max_rows], format=offered[media], prefixes=PREFIXES), media, truncated
+            triples, truncated = _first(result, max_rows)
+            return ox.serialize(triples, format=offered[media], prefixes=PREFIXES), media, truncated
         variables = [v.value for v in result.variables]
-        rows = [[solution[v] for v in variables]
-                for solution in islice(result, max_rows + 1 if max_rows is not None else None)]
-        truncated = max_rows is not None and len(rows) > max_rows
-        return SOLUTION_WRITERS[offered[media]](variables, rows[:max_rows], truncated), media, truncated
+        solutions, truncated = _first(result, max_rows)
+        rows = [[solution[v] for v in variables] for solution in solutions]
+        return SOLUTION_WRITERS[offered[media]](variables, rows, truncated), media, truncated
     except (ValueError, OSError, RuntimeError) as exc:  # a query fails while it is evaluated
         message, result = one_line(exc), None
         raise SparqlError(message) from None
+
+
+def _first(results: Any, max_rows: int | None) -> tuple[list[Any], bool]:
+    """At most ``max_rows`` of a result's solutions or triples (all without a cap), and whether
+    there were more; reads one past the cap, never the rest."""
+    taken = list(islice(results, None if max_rows is None else max_rows + 1))
+    return taken[:max_rows], max_rows is not None and len(taken) > max_rows
 
 
 def _json_term(term: Any) -> dict[str, Any]:

@@ -41,40 +41,42 @@ async def receive_file(content_type: str | None, content_length: str | None, chu
         raise UploadRefused(415, "send the document as multipart/form-data with a field named 'file'")
     envelope = 64 * 1024  # room for the part headers and boundaries around the file
     if content_length and content_length.isdigit() and int(content_length) > max_bytes + envelope:
-        raise UploadRefused(413, f"the upload is larger than {max_bytes:,} bytes")
+        raise _too_large(max_bytes)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f".upload-{secrets.token_hex(8)}.part"  # hidden: a build skips it
     state = _Part()
+    received_whole = False
     handle = open(path, "wb")
     try:
-        parser = MultipartParser(options[b"boundary"], state.callbacks(handle, max_bytes))
-        received = 0
-        async for chunk in chunks:
-            received += len(chunk)
-            if received > max_bytes + envelope:
-                raise UploadRefused(413, f"the upload is larger than {max_bytes:,} bytes")
-            parser.write(chunk)
-            if state.refused:
-                raise state.refused
-        parser.finalize()
+        with handle:
+            parser = MultipartParser(options[b"boundary"], state.callbacks(handle, max_bytes))
+            received = 0
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > max_bytes + envelope:
+                    raise _too_large(max_bytes)
+                parser.write(chunk)
+                if state.refused:
+                    raise state.refused
+            parser.finalize()
         if state.refused:
             raise state.refused
         if not state.found:
             raise UploadRefused(400, "the form has no file field named 'file'")
-        handle.close()
+        received_whole = True
         return ReceivedFile(path, state.filename, state.size)
     except UploadRefused:
-        handle.close()
-        path.unlink(missing_ok=True)
         raise
     except Exception as exc:  # a malformed body: python-multipart's own errors
-        handle.close()
-        path.unlink(missing_ok=True)
         raise UploadRefused(400, f"unreadable multipart body ({exc.__class__.__name__})") from None
-    except BaseException:  # the client went away (cancelled): no partial file stays
-        handle.close()
-        path.unlink(missing_ok=True)
-        raise
+    finally:  # refused, malformed, or the client went away (cancelled): no partial file stays
+        if not received_whole:
+            path.unlink(missing_ok=True)
+
+
+def _too_large(max_bytes: int) -> UploadRefused:
+    """The refusal of an upload past the cap (by its declared length, its bytes, or its file part)."""
+    return UploadRefused(413, f"the upload is larger than {max_bytes:,} bytes")
 
 
 class _Part:
@@ -114,7 +116,7 @@ class _Part:
                 return
             self.size += end - start
             if self.size > max_bytes:
-                self.refused = UploadRefused(413, f"the upload is larger than {max_bytes:,} bytes")
+                self.refused = _too_large(max_bytes)
                 self.writing = False
                 return
             handle.write(data[start:end])

@@ -27,3 +27,10 @@ def without_paths(message: str) -> str:
     "no such IRI <http://example.org/a/b> in 'y.csv'"
     """
     return _PATH.sub("", message)
+
+
+def stopped_by_time_limit(message: str) -> bool:
+    """Whether an engine's error says it stopped the query at its time limit (LadybugDB:
+    "timeout", "interrupted")."""
+    lowered = message.lower()
+    return "timeout" in lowered or "interrupted" in lowered

@@ -151,8 +151,9 @@ def _prepare(out: Path) -> Path:
             entry.rename(first / entry.name)
         _make_current(out, first)
     builds.mkdir(parents=True, exist_ok=True)
-    for stale in builds.glob(".tmp-*"):
-        if not _alive(int(stale.name.split("-")[1]) if stale.name.split("-")[1].isdigit() else -1):
+    for stale in builds.glob(".tmp-*"):  # ".tmp-<pid of the writer>-<random>"
+        writer = stale.name.split("-")[1]
+        if not (writer.isdigit() and _alive(int(writer))):
             shutil.rmtree(stale, ignore_errors=True)
     return builds
 
@@ -164,7 +165,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # alive, someone else's
         return True
     return True
 

@@ -33,8 +33,8 @@ class SparqlRefused(ValueError):
 
 
 def check_services(text: str, allowed: Iterable[str] = ()) -> None:
-    """Refuse every ``SERVICE`` clause whose endpoint is not one of ``allowed`` IRIs
-    (a variable or prefixed endpoint is refused unless ``allowed`` is empty and nothing is)."""
+    """Refuse every ``SERVICE`` clause whose endpoint is not one of ``allowed`` IRIs (an
+    endpoint given as a variable or a prefixed name is always refused)."""
     allowed = set(allowed)
     for position, code in _code_pieces(text):
         for match in _SERVICE.finditer(code):

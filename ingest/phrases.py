@@ -30,7 +30,7 @@ from .gazetteer import GazetteerEntry
 from .german import find_head, is_acronym, nominative, stem
 
 ARTICLES = {"der", "die", "das", "des", "dem", "den", "diese", "dieser", "dieses", "diesem", "diesen",
-             "zum", "zur", "im", "beim", "vom", "am"}
+            "zum", "zur", "im", "beim", "vom", "am"}
 _INDEFINITE = {"ein", "eine", "einer", "eines", "einem", "einen", "keine", "mehrere", "zahlreiche", "alle",
                "jede", "jeder", "jedes", "beide", "beiden", "verschiedene", "weitere"}
 _OPEN_QUOTES = {"„", "\"", "»", "«", "‚"}

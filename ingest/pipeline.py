@@ -177,9 +177,7 @@ _WORKER: tuple[list[Extractor], Judgements] | None = None
 
 def _worker_init(settings: Settings) -> None:
     global _WORKER
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, use_model=settings.use_model)]
-    extractors += [load_extractor(spec) for spec in settings.extractors]
-    _WORKER = (extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None))
+    _WORKER = _extractors_knowing({}, settings)
 
 
 def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
@@ -294,14 +292,9 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
     return fragments
 
 
-def extract_with_graph(document: Document, graph: Graph, settings: Settings = Settings()) -> Fragment:
-    """Extract one new document into an existing graph's terms: the acronyms the graph's
-    documents defined are known, as in a build of all of them together."""
-    return extract_knowing(document, graph_acronyms(graph, settings), settings)
-
-
 def graph_acronyms(graph: Graph, settings: Settings = Settings()) -> dict[str, Entity]:
-    """The acronyms the graph's documents defined (what a new document is extracted knowing)."""
+    """The acronyms the graph's documents defined: a new document is extracted knowing them,
+    as in a build of all the documents together."""
     return defined_acronyms(graph.sorted_entities(), load_gazetteer(settings.gazetteer_files))
 
 
@@ -318,7 +311,7 @@ def extract_file(path: Path, doc_id: str, defined: dict[str, Entity], settings: 
 
 
 __all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
-           "build_graph", "discover", "extract_all", "extract_with_graph", "SUPPORTED_SUFFIXES"]
+           "build_graph", "discover", "extract_all", "extract_file", "graph_acronyms", "SUPPORTED_SUFFIXES"]
 
 
 def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Settings = Settings(),

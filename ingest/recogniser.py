@@ -61,31 +61,25 @@ _SHAPE = re.compile(r"(.)\1+")
 
 
 @lru_cache(maxsize=1)
-def lexicon() -> tuple[dict[str, str], frozenset[str]]:
-    """Stems of one-word gazetteer names with their type, and stems of words inside longer names."""
+def lexicon() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """From the bundled gazetteer, in one pass: stems of one-word names with their type, stems of
+    the capitalised words inside longer names, and those of them in the longer names of bodies
+    (not places, not persons)."""
     single: dict[str, str] = {}
     inner: set[str] = set()
+    bodies: set[str] = set()
     for entry in load_gazetteer().entries.values():
+        body = not entry.type.is_place and entry.type is not EntityType.PERSON
         for name in entry.names:
             words = name.split()
             if len(words) == 1:
                 single.setdefault(stem(name), entry.type.value)
-            else:
-                inner.update(stem(w) for w in words if w[:1].isupper())
-    return single, frozenset(inner)
-
-
-@lru_cache(maxsize=1)
-def body_words() -> frozenset[str]:
-    """Stems of the capitalised words in the longer names of known bodies (not places, not persons)."""
-    found: set[str] = set()
-    for entry in load_gazetteer().entries.values():
-        if entry.type.is_place or entry.type is EntityType.PERSON:
-            continue
-        for name in entry.names:
-            if len(name.split()) > 1:
-                found.update(stem(w) for w in name.split() if w[:1].isupper())
-    return frozenset(found)
+                continue
+            stems = {stem(w) for w in words if w[:1].isupper()}
+            inner |= stems
+            if body:
+                bodies |= stems
+    return single, frozenset(inner), frozenset(bodies)
 
 
 def _shape(word: str) -> str:
@@ -97,7 +91,7 @@ def _shape(word: str) -> str:
 def word_features(word: str) -> tuple[str, ...]:
     """Features of one word on its own (cached per word type: the same words recur)."""
     lower = word.lower()
-    single, inner = lexicon()
+    single, inner, _ = lexicon()
     word_stem = stem(word)
     features = ["b", "w=" + word, "l=" + lower, "sh=" + _shape(word)]
     features += ["p%d=%s" % (n, lower[:n]) for n in range(1, 5) if len(lower) >= n]
@@ -298,7 +292,8 @@ def _person_tokens(words: Sequence[str], start: int, end: int) -> tuple[int, int
         return None
     if any(is_acronym(w) or find_head(w) for w in names):
         return None
-    if any(stem(w) in body_words() for w in names if w.lower() not in _NAME_PARTICLES):
+    _single, _inner, body_stems = lexicon()
+    if any(stem(w) in body_stems for w in names if w.lower() not in _NAME_PARTICLES):
         return None  # "des Roten Halbmondes": words of a known body's name
     return start, end
 

@@ -781,7 +781,7 @@ def _within(span: tuple[int, int], windows: list[tuple[int, int]]) -> bool:
 def _span_of(entity_id: str, mentions: list[Mention], windows: list[tuple[int, int]], text: str,
              taken: list[tuple[int, int]]) -> tuple[int, int] | None:
     inside = [m for m in mentions if m.entity_id == entity_id and (m.start, m.end) not in taken
-              and any(start <= m.start and m.end <= end for start, end in windows)]
+              and _within((m.start, m.end), windows)]
     if inside:
         return inside[0].start, inside[0].end
     names = {n for m in mentions if m.entity_id == entity_id for n in (m.name, m.text, *m.aliases) if len(n) > 1}
