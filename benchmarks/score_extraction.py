@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold"
 # set → (documents, gold files)
 SETS = {
-    "tune": (GOLD / "real" / "tune", [GOLD / "real" / "tune-a.gold", GOLD / "real" / "tune-b.gold"]),
+    "tune": (GOLD / "real" / "tune", sorted((GOLD / "real").glob("tune-*.gold"))),
     "check": (GOLD / "real" / "check", [GOLD / "real" / "check.gold"]),
     "corpus": (ROOT / "data" / "corpus", [GOLD / "corpus.gold"]),
     "dev": (GOLD / "dev", [GOLD / "dev.gold"]),
