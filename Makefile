@@ -44,9 +44,13 @@ gazetteer: $(STAMP)
 	$(BIN)/python ingest/data/build_official_names.py
 
 # the entity recogniser (ingest/models/ner.crfsuite) from GermEval 2014 in ../shared/data/;
-# its features read the gazetteer, so the gazetteer's tables are made first
+# its features read the gazetteer, so the gazetteer's tables are made first; then the relation
+# classifier (ingest/models/relations.json) from the tune pages of tests/gold/real and the corpus,
+# whose mentions the recogniser finds
 model: $(STAMP) gazetteer
+	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python ingest/train_ner.py
+	$(BIN)/python ingest/train_relations.py
 
 # the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
 assets:

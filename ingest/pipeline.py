@@ -27,6 +27,7 @@ from .language import detect_language
 from .loaders import SUPPORTED_SUFFIXES, UnreadableDocument, load_document
 from .mentions import Mention, MentionFinder
 from .recogniser import shared_recogniser
+from .relation_classifier import PairModel, shared_classifier
 from .relations import RelationFinder
 from .text import split_sentences
 
@@ -90,6 +91,7 @@ class RuleExtractor:
         if extra_entries:
             gazetteer = Gazetteer([*gazetteer.entries.values(), *extra_entries])
         self.mention_finder = MentionFinder(gazetteer, shared_recogniser() if use_model else None)
+        self.pair_model: PairModel | None = shared_classifier() if use_model else None
 
     @property
     def label(self) -> str:
@@ -106,8 +108,8 @@ class RuleExtractor:
             graph.add_entity(Entity.create(mention.type, mention.name, id=mention.entity_id,
                                            aliases=mention.aliases, attributes=_attributes(self, mention),
                                            canonical=mention.canonical))
-        found = RelationFinder(document.id, document.text, self.label,
-                               owner_of=self.mention_finder.mention_of).find(segments, mentions)
+        found = RelationFinder(document.id, document.text, self.label, owner_of=self.mention_finder.mention_of,
+                               pair_model=self.pair_model).find(segments, mentions)
         for item in found:
             # an organisation named only inside another name becomes a node too
             for end in (item.source, item.target):

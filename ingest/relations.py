@@ -36,6 +36,7 @@ from ..graph.model import Evidence
 from ..graph.ontology import CRISIS_CONTEXT, EntityType, RelationType
 from .mentions import Mention
 from .qualifiers import is_crisis_context, stated_times
+from .relation_classifier import PairModel, candidates, relation_of
 from .text import Segment
 
 _FRAMES = {"forward", "backward", "pairs", "party", "all_before", "nearest", "reciprocal", "members"}
@@ -274,11 +275,12 @@ class RelationFinder:
     """Walks a document's segments in order, keeping the topic (who the text is about)."""
 
     def __init__(self, doc_id: str, text: str, extractor: str,
-                 owner_of: Callable[[str], list[Mention]] | None = None) -> None:
+                 owner_of: Callable[[str], list[Mention]] | None = None, pair_model: PairModel | None = None) -> None:
         self.doc_id = doc_id
         self.text = text
         self.extractor = extractor
         self.owner_of = owner_of  # names an organisation inside a word ("EU-Programm" → EU)
+        self.pair_model = pair_model  # the learned component (relation_classifier.py); None: cue frames only
         self.publisher: Mention | None = None  # who "wir" is on this page (set by find)
         self.role_nouns: frozenset[str] = frozenset()  # "ministerium": "das Ministerium" is the publisher
 
@@ -325,11 +327,12 @@ class RelationFinder:
             # a relation has two ends: one mention alone needs the topic for the other
             related = len(inside) > 1 or (inside and (sentence.opens_with_topic_word() or _CHAIR.search(segment.text)))
             if related:
-                found += self._cue_frames(sentence, subject_topic, evidence)
+                stated = self._cue_frames(sentence, subject_topic, evidence)
                 if is_item and lead:
-                    found += self._cue_frames(sentence, subject_topic, evidence, lead_sentence=lead[0])
-                found += self._adjacency(sentence, evidence)
-                found += self._titles(sentence, subject_topic, evidence)
+                    stated += self._cue_frames(sentence, subject_topic, evidence, lead_sentence=lead[0])
+                stated += self._adjacency(sentence, evidence)
+                stated += self._titles(sentence, subject_topic, evidence)
+                found += stated + self._learned(sentence, evidence, lead if is_item else None, subject_topic, stated)
             if segment.is_heading and is_item:
                 if sentence.actors:
                     topic = _prefer_bodies(sentence.actors)
@@ -346,6 +349,33 @@ class RelationFinder:
         found += self._named_owners(segments, mentions, paragraphs)
         return [grounded for item in _dedupe(found)
                 if (grounded := ground(item, mentions, self.text, segments)) is not None]
+
+    def _learned(self, sentence: Sentence, evidence: Evidence, lead: tuple[Sentence, Mention | None] | None,
+                 topic: Mention | None, stated: list[Found]) -> list[Found]:
+        """The pairs the learned component relates, besides those the cue frames stated: the
+        sentence's mentions among themselves and with the list lead's subject, the paragraph's
+        topic and the page's publisher."""
+        if self.pair_model is None:
+            return []
+        covered = {frozenset((item.source, item.target)) for item in stated}
+        lead_subject = lead[1] if lead else None
+        segment = sentence.segment
+        outside = [("lead", lead_subject, lead[0].segment.text if lead else ""), ("topic", topic, ""),
+                   ("publisher", self.publisher, "")]
+        result = []
+        for candidate in candidates(self.text, segment.start, segment.end, sentence.mentions,
+                                    sentence.in_subject_position, outside):
+            pair = frozenset((candidate.first.entity_id, candidate.second.entity_id))
+            label = self.pair_model.decide(candidate, pair in covered)
+            if label is None:
+                continue
+            relation, forward = relation_of(label)
+            source, target = (candidate.first, candidate.second) if forward else (candidate.second, candidate.first)
+            if _allowed(relation, source, target):
+                lead_span = (lead[0].segment.start, lead[0].segment.end) if lead and candidate.first is lead_subject else None
+                result.append(Found(relation, source.entity_id, target.entity_id, evidence,
+                                    ((source.start, source.end), (target.start, target.end)), lead_span))
+        return result
 
     def _evidence(self, segment: Segment, crisis: bool, lead: Segment | None) -> Evidence:
         """The segment as evidence, with the time it states and whether it (its paragraph, its
