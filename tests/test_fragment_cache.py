@@ -137,3 +137,40 @@ def test_changing_the_judgements_extracts_every_document_again(tmp_path):
         handle.write("not-same-as\torganization/nato\t000_c687297605e34829.txt\n")
     assert build(corpus, out, "--judgements", str(judgements))[:2] == (0, 5)
     assert build(corpus, out, "--judgements", str(judgements), "--no-model")[:2] == (0, 5)  # settings count too
+
+
+def test_a_build_killed_with_sigkill_leaves_only_whole_entries(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from helpers import actorgraph_command
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = sorted(CORPUS.iterdir())
+    for number in range(20):  # distinct documents of the corpus's kind
+        source = texts[number % len(texts)]
+        (corpus / f"{number:03d}_{source.name}").write_text(
+            source.read_text(encoding="utf-8") + f"\nMeldung Nummer {number}.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen(actorgraph_command() + ["build", "--input", str(corpus), "--out", str(out)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while process.poll() is None and len(cache_entries(out)) < 3:
+            time.sleep(0.05)  # until some entries are written, while more are being written
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    written = cache_entries(out)
+    assert 3 <= len(written) < 20, "the build was not killed mid-extraction"
+    for entry in written:
+        assert json.loads(entry.read_text(encoding="utf-8"))["key"] == entry.stem
+
+    cached, extracted, _ = build(corpus, out)
+    assert cached >= len(written) and cached + extracted == 20
+    assert not list((out / "cache" / "fragments").glob("*/.tmp-*"))  # the killed writer's leftovers
+    fresh = tmp_path / "fresh"
+    build(corpus, fresh, "--no-cache")
+    assert (out / "graph.json").read_bytes() == (fresh / "graph.json").read_bytes()
