@@ -61,8 +61,16 @@ def build(
     extractor: Optional[list[str]] = typer.Option(None, "--extractor",
                                                   help="Extra extractor as module:Class (repeatable)."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules only: do not run the trained entity recogniser."),
+    no_cache: bool = typer.Option(False, "--no-cache",
+                                  help="Extract every document again instead of reusing OUT/cache/ (which is refilled)."),
+    dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
+                                       help="Extract on the workers of this dask.distributed scheduler (tcp://host:8786)."),
 ) -> None:
-    """Read every document under the inputs and write graph.json, graph.ttl and the stores."""
+    """Read every document under the inputs and write graph.json, graph.ttl and the stores.
+
+    A rebuild into the same OUT extracts only new or changed documents (the fragment cache in
+    OUT/cache/) and drops the documents of removed files."""
+    from ..ingest.distributed import DaskUnavailable
     from ..ingest.gazetteer import GazetteerError
     from ..ingest.judgements import JudgementError, load_judgements
     from ..ingest.pipeline import Settings, build as build_folder, load_extractor
@@ -100,9 +108,15 @@ def build(
         try:
             result = build_folder(inputs, out_dir, workers=workers, settings=settings,
                                   on_total=lambda n: progress.update(task, total=n),
-                                  progress=lambda name: progress.advance(task))
-        except GazetteerError as exc:
+                                  progress=lambda name: progress.advance(task),
+                                  use_cache=not no_cache, dask=dask)
+        except (GazetteerError, DaskUnavailable) as exc:
             fail(str(exc))
+    again = f", {result.extracted_again} extracted again knowing acronyms other documents define" \
+        if result.extracted_again else ""
+    where = f" on the Dask cluster at {dask}" if dask else ""
+    err.print(f"{result.cached + result.extracted} files: {result.cached} from the cache, "
+              f"{result.extracted} extracted{where}{again}", highlight=False, soft_wrap=True)
     for item in result.skipped:
         err.print(f"[yellow]skipped[/] {item.path}: {item.reason}", highlight=False, soft_wrap=True)
     if not result.documents:

@@ -10,6 +10,7 @@ the previous one current.
       current -> builds/000007          the one pointer; swapped by one rename
       builds/000007/graph.json, ...     the builds (the current one and two before it)
       graph.json -> current/graph.json  fixed links, so build/graph.json is always the current one
+      cache/fragments/ab/abcd….json     what extraction found per document (ingest/cache.py)
 
 Files of a build: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF),
 ``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted, and which
@@ -40,6 +41,7 @@ OUTPUT_FILES = ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "bui
 CURRENT = "current"
 BUILDS = "builds"
 KEEP_BUILDS = 3  # the current build and two before it, for requests still reading them
+CACHE = "cache"  # the fragment cache (ingest/cache.py): shared by every build, in no one build
 
 
 def _write_sparql_store(graph: Graph, folder: Path) -> None:
@@ -144,7 +146,7 @@ def _prepare(out: Path) -> Path:
     builds = out / BUILDS
     legacy = out / "graph.json"
     if legacy.is_file() and not legacy.is_symlink():
-        old = [p for p in out.iterdir() if p.name != BUILDS]
+        old = [p for p in out.iterdir() if p.name not in (BUILDS, CACHE)]
         first = builds / f"{0:06d}"
         first.mkdir(parents=True, exist_ok=True)
         for entry in old:
@@ -153,12 +155,13 @@ def _prepare(out: Path) -> Path:
     builds.mkdir(parents=True, exist_ok=True)
     for stale in builds.glob(".tmp-*"):  # ".tmp-<pid of the writer>-<random>"
         writer = stale.name.split("-")[1]
-        if not (writer.isdigit() and _alive(int(writer))):
+        if not (writer.isdigit() and process_alive(int(writer))):
             shutil.rmtree(stale, ignore_errors=True)
     return builds
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether the process ``pid`` still runs (a writer whose temporary files must stay)."""
     if pid <= 0:
         return False
     try:

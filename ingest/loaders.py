@@ -46,16 +46,20 @@ class UnreadableDocument(Exception):
     status = 422  # over HTTP: the upload arrived whole, its content cannot be used
 
 
-def load_document(path: Path, doc_id: str | None = None) -> Document:
-    """Read one file into a :class:`Document` (text, title, media type, content hash)."""
+def load_document(path: Path, doc_id: str | None = None, data: bytes | None = None) -> Document:
+    """Read one file into a :class:`Document` (text, title, media type, content hash).
+
+    With ``data`` given, those are the file's bytes and ``path`` only names it (its suffix says
+    the type): how a worker on another machine reads a document sent to it."""
     path = Path(path)
     media_type = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if media_type is None:
         raise UnreadableDocument(f"unsupported file type {path.suffix or '(none)'!r}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UnreadableDocument(f"cannot read file {path.name!r}: {exc.strerror or _engine_message(exc)}") from exc
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UnreadableDocument(f"cannot read file {path.name!r}: {exc.strerror or _engine_message(exc)}") from exc
     if not data.strip():
         raise UnreadableDocument("empty file")
     if media_type == "application/pdf":

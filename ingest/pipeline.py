@@ -2,8 +2,9 @@
 
 :func:`extract` is a pure function of one document: it returns that document's
 :class:`~actorgraph.graph.model.Fragment` (entities, relations, evidence) and touches
-nothing else, so documents can be extracted in parallel (:func:`extract_all` uses a process
-pool with ``workers > 1``) and a changed document replaces only its own fragment.
+nothing else, so documents can be extracted in parallel (a local process pool with
+``workers > 1``, or a Dask cluster: ingest/distributed.py), cached by content
+(ingest/cache.py), and a changed document replaces only its own fragment.
 
 Extractors are pluggable: anything with ``name``, ``version`` and
 ``extract(document) -> Fragment`` can add candidates (a trained spaCy pipeline, an LLM
@@ -12,14 +13,18 @@ client); :class:`RuleExtractor` is the deterministic default.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
 from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import SkippedFile
+from .cache import FragmentCache, extraction_fingerprint
 from .gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
 from .german import is_acronym
 from .judgements import Judgements, load_judgements
@@ -133,6 +138,9 @@ class BuildResult:
     skipped: list[SkippedFile] = field(default_factory=list)
     documents: int = 0
     fragments: list[Fragment] = field(default_factory=list)
+    cached: int = 0  # files whose result came from the fragment cache
+    extracted: int = 0  # files extracted in this build
+    extracted_again: int = 0  # documents extracted a second time, knowing acronyms of others
 
     @property
     def not_german(self) -> list[dict[str, str]]:
@@ -174,22 +182,38 @@ class Settings:
     use_model: bool = True  # the trained entity recogniser (recogniser.py); False: rules only
 
 
-_WORKER: tuple[list[Extractor], Judgements] | None = None
+# What one extraction works on: a file (its path, its document id, and its bytes when it is
+# sent to a machine that cannot read the path, else None), or a document already read that is
+# extracted again knowing more acronyms.
+Item = tuple[str, str, bytes | None] | Document
+Result = Fragment | SkippedFile
 
 
-def _worker_init(settings: Settings) -> None:
-    global _WORKER
-    _WORKER = _extractors_knowing({}, settings)
+@lru_cache(maxsize=2)
+def _extractors_for(fingerprint: str, settings: Settings,
+                    known: tuple[GazetteerEntry, ...]) -> tuple[list[Extractor], Judgements]:
+    """This process's extractors for one build, made once per worker process. The fingerprint
+    (ingest/cache.py: it covers the files' contents) keys them, so a process that runs several
+    builds never reuses extractors made from files that have changed since."""
+    return _extractors_with(known, settings)
 
 
-def _extract_path(item: tuple[Path, str]) -> Fragment | SkippedFile:
-    path, doc_id = item
-    assert _WORKER is not None
-    extractors, judgements = _WORKER
+def extract_batch(items: list[Item], settings: Settings, fingerprint: str,
+                  known: tuple[GazetteerEntry, ...] = ()) -> list[Result]:
+    """Extract ``items`` in this process with the acronyms ``known``: the unit of work of a
+    local worker process and of a Dask worker alike."""
+    extractors, judgements = _extractors_for(fingerprint, settings, known)
+    return [_extract_item(item, extractors, judgements) for item in items]
+
+
+def _extract_item(item: Item, extractors: list[Extractor], judgements: Judgements) -> Result:
+    if isinstance(item, Document):
+        return extract_document(item, extractors, judgements)
+    path, doc_id, data = item
     try:
-        document = load_document(path, doc_id)
+        document = load_document(Path(path), doc_id, data)
     except UnreadableDocument as exc:
-        return SkippedFile(str(path), str(exc))
+        return SkippedFile(path, str(exc))
     return extract_document(document, extractors, judgements)
 
 
@@ -204,44 +228,110 @@ def extract_document(document: Document, extractors: list[Extractor], judgements
     return fragment
 
 
-def extract_all(files: list[tuple[Path, str]], *, workers: int = 1, settings: Settings = Settings(),
-                progress: Callable[[str], None] | None = None) -> Iterator[Fragment | SkippedFile]:
-    """Extract every file, in input order, reporting each to ``progress``."""
-    if workers <= 1:
-        _worker_init(settings)
-        results: Iterable[Fragment | SkippedFile] = map(_extract_path, files)
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(settings,))
-        chunk = max(1, min(64, len(files) // (workers * 8) or 1))
-        results = pool.map(_extract_path, files, chunksize=chunk)
-    try:
-        for (path, _doc_id), result in zip(files, results):
+class Runner(Protocol):
+    """Where extraction runs: this process, a local process pool, or a Dask cluster
+    (ingest/distributed.py). ``run`` gives one result per item, in the items' order."""
+
+    def __enter__(self) -> "Runner": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def run(self, items: list[Item], known: tuple[GazetteerEntry, ...]) -> Iterator[Result]: ...
+
+
+class LocalRunner:
+    """Extraction in this process (``workers == 1``) or in a pool of ``workers`` processes,
+    started on first use and kept for the build's second pass."""
+
+    def __init__(self, workers: int, settings: Settings, fingerprint: str) -> None:
+        self.workers, self.settings, self.fingerprint = workers, settings, fingerprint
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "LocalRunner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def run(self, items: list[Item], known: tuple[GazetteerEntry, ...]) -> Iterator[Result]:
+        if self.workers <= 1 or len(items) <= 1:
+            for item in items:
+                yield from extract_batch([item], self.settings, self.fingerprint, known)
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        size = max(1, min(64, len(items) // (self.workers * 8) or 1))
+        batches = [items[i:i + size] for i in range(0, len(items), size)]
+        for results in self.pool.map(extract_batch, batches, repeat(self.settings), repeat(self.fingerprint),
+                                     repeat(known)):
+            yield from results
+
+
+def _runner(workers: int, settings: Settings, fingerprint: str, dask: str | None) -> Runner:
+    if dask:
+        from .distributed import DaskRunner
+
+        return DaskRunner(dask, settings, fingerprint)
+    return LocalRunner(workers, settings, fingerprint)
+
+
+def _through_cache(items: list[Item], keys: list[str] | None, cache: FragmentCache | None, runner: Runner,
+                   known: tuple[GazetteerEntry, ...],
+                   progress: Callable[[str], None] | None = None) -> tuple[list[Result], int]:
+    """The result for every item, from the cache where it holds one, else extracted by
+    ``runner`` (and stored); with how many were extracted."""
+    results: list[Result | None] = [None] * len(items)
+    missing: list[int] = []
+    for index, item in enumerate(items):
+        hit = cache.get(keys[index], _name(item)) if cache is not None and keys is not None else None
+        if hit is None:
+            missing.append(index)
+        else:
+            results[index] = hit
             if progress:
-                progress(str(path))
-            yield result
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+                progress(_name(item))
+    for index, result in zip(missing, runner.run([items[i] for i in missing], known)):
+        results[index] = result
+        if cache is not None and keys is not None:
+            cache.put(keys[index], result)
+        if progress:
+            progress(_name(items[index]))
+    return results, len(missing)  # type: ignore[return-value]
+
+
+def _name(item: Item) -> str:
+    return item.id if isinstance(item, Document) else item[0]
 
 
 def build_graph(inputs: Iterable[Path], *, workers: int = 1, settings: Settings = Settings(),
                 progress: Callable[[str], None] | None = None,
-                on_total: Callable[[int], None] | None = None) -> BuildResult:
+                on_total: Callable[[int], None] | None = None,
+                cache_in: Path | None = None, read_cache: bool = True, dask: str | None = None) -> BuildResult:
     """Read every document under ``inputs`` and merge their fragments into one graph.
-    Unreadable documents are collected in ``skipped`` with their reason; they stop nothing."""
+    Unreadable documents are collected in ``skipped`` with their reason; they stop nothing.
+
+    ``cache_in``: the build folder whose fragment cache (ingest/cache.py) is consulted and
+    filled, so only new or changed documents are extracted; ``read_cache=False`` extracts
+    every document and refills it. ``dask``: a dask.distributed scheduler's address; the
+    documents are extracted on its workers, the graph merged here."""
     files = discover(inputs)
     if on_total:
         on_total(len(files))
-    fragments: list[Fragment] = []
-    skipped: list[SkippedFile] = []
-    for result in extract_all(files, workers=workers, settings=settings, progress=progress):
-        if isinstance(result, SkippedFile):
-            skipped.append(result)
-        else:
-            fragments.append(result)
-    fragments = resolve_across_documents(fragments, settings)
-    return BuildResult(merge_fragments(fragments), skipped, len(fragments), fragments)
+    fingerprint = extraction_fingerprint(settings)
+    cache = FragmentCache(cache_in, fingerprint, read=read_cache) if cache_in is not None else None
+    items = [(str(path), doc_id, None) for path, doc_id in files]
+    keys = [cache.key(doc_id, path) for path, doc_id in files] if cache is not None else None
+    with _runner(workers, settings, fingerprint, dask) as runner:
+        results, extracted = _through_cache(items, keys, cache, runner, (), progress)
+        fragments = [r for r in results if isinstance(r, Fragment)]
+        fragment_keys = [k for k, r in zip(keys, results) if isinstance(r, Fragment)] if keys is not None else None
+        fragments, extracted_again = _resolve(fragments, fragment_keys, settings, cache, runner)
+    skipped = [r for r in results if isinstance(r, SkippedFile)]
+    if cache is not None and fragments:
+        cache.prune()  # what this build did not use: removed or changed documents, older settings
+    return BuildResult(merge_fragments(fragments), skipped, len(fragments), fragments,
+                       cached=len(files) - extracted, extracted=extracted, extracted_again=extracted_again)
 
 
 def defined_acronyms(entities: Iterable[Entity], gazetteer: Gazetteer) -> dict[str, Entity]:
@@ -257,25 +347,41 @@ def defined_acronyms(entities: Iterable[Entity], gazetteer: Gazetteer) -> dict[s
     return defined
 
 
-def _extractors_knowing(defined: dict[str, Entity], settings: Settings) -> tuple[list[Extractor], Judgements]:
-    """The extractors and judgements of ``settings``, the rule extractor with ``defined`` added
-    to its gazetteer."""
-    extra = tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
-                  for e in {id(e): e for e in defined.values()}.values())
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, extra, settings.use_model)]
+def _known_entries(defined: dict[str, Entity]) -> tuple[GazetteerEntry, ...]:
+    """The entities that ``defined`` acronyms name, as gazetteer entries."""
+    return tuple(GazetteerEntry(e.id, e.type, e.name, tuple(sorted(e.aliases)), tuple(sorted(e.attributes.items())))
+                 for e in {id(e): e for e in defined.values()}.values())
+
+
+def _extractors_with(known: tuple[GazetteerEntry, ...], settings: Settings) -> tuple[list[Extractor], Judgements]:
+    """The extractors and judgements of ``settings``, the rule extractor with ``known``
+    entries added to its gazetteer."""
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, known, settings.use_model)]
     extractors += [load_extractor(spec) for spec in settings.extractors]
     return extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
+
+
+def _extractors_knowing(defined: dict[str, Entity], settings: Settings) -> tuple[list[Extractor], Judgements]:
+    return _extractors_with(_known_entries(defined), settings)
 
 
 def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> list[Fragment]:
     """Acronyms one document defines ("Interministerieller Arbeitsstab für Notfalllagen (IMAS)")
     and another uses bare ("der IMAS"): the second is extracted again with that definition
     known. Deterministic: the definitions are taken in document order."""
+    with LocalRunner(1, settings, extraction_fingerprint(settings)) as runner:
+        return _resolve(fragments, None, settings, None, runner)[0]
+
+
+def _resolve(fragments: list[Fragment], keys: list[str] | None, settings: Settings, cache: FragmentCache | None,
+             runner: Runner) -> tuple[list[Fragment], int]:
+    """:func:`resolve_across_documents` through ``runner``, the second extractions cached
+    under the document's key and the acronyms known; with how many were extracted."""
     gazetteer = load_gazetteer(settings.gazetteer_files)
     defined = defined_acronyms((e for f in sorted(fragments, key=lambda f: f.document.id) for e in f.entities),
                                gazetteer)
     if not defined:
-        return fragments
+        return fragments, 0
     pattern = re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(defined, key=len, reverse=True)) + r")\b")
     redo = []
     for index, fragment in enumerate(fragments):
@@ -283,15 +389,21 @@ def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> l
         if any(defined[m.group(1)].id not in ids for m in pattern.finditer(fragment.document.text)):
             redo.append(index)
     if not redo:
-        return fragments
-    extractors, judgements = _extractors_knowing(defined, settings)
-    fragments = list(fragments)
+        return fragments, 0
+    known = _known_entries(defined)
+    context = hashlib.sha256(repr(known).encode()).hexdigest()
+    items = []
     for index in redo:
         previous = fragments[index].document
-        document = Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256,
-                            language=previous.language)
-        fragments[index] = extract_document(document, extractors, judgements)
-    return fragments
+        items.append(Document(previous.id, previous.text, previous.title, previous.media_type, previous.sha256,
+                              language=previous.language))
+    redo_keys = [FragmentCache.derived_key(keys[i], context) for i in redo] if keys is not None else None
+    results, extracted = _through_cache(items, redo_keys, cache, runner, known)
+    fragments = list(fragments)
+    for index, result in zip(redo, results):
+        assert isinstance(result, Fragment)  # a document already read is never skipped
+        fragments[index] = result
+    return fragments, extracted
 
 
 def graph_acronyms(graph: Graph, settings: Settings = Settings()) -> dict[str, Entity]:
@@ -313,19 +425,24 @@ def extract_file(path: Path, doc_id: str, defined: dict[str, Entity], settings: 
 
 
 __all__ = ["build", "combine", "load_extractor", "Settings", "EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extractor", "RuleExtractor", "BuildResult", "SkippedFile",
-           "build_graph", "discover", "extract_all", "extract_file", "graph_acronyms", "SUPPORTED_SUFFIXES"]
+           "build_graph", "discover", "extract_batch", "extract_file", "graph_acronyms", "SUPPORTED_SUFFIXES"]
 
 
 def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Settings = Settings(),
           progress: Callable[[str], None] | None = None,
-          on_total: Callable[[int], None] | None = None) -> BuildResult:
+          on_total: Callable[[int], None] | None = None,
+          use_cache: bool = True, dask: str | None = None) -> BuildResult:
     """Build the graph from ``inputs`` and write every output into ``out`` (atomically).
 
+    Fragments are cached in ``out`` (ingest/cache.py): a rebuild extracts only new or changed
+    documents, and a removed file's document is gone with the relations only it supported;
+    ``use_cache=False`` extracts every document again. ``dask``: see :func:`build_graph`.
     Nothing is written when no document could be read: the previous build stays as it was.
     """
     from ..graph.outputs import STORE_WRITERS, write_outputs
 
-    result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total)
+    result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total,
+                         cache_in=out, read_cache=use_cache, dask=dask)
     if result.documents:
         write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS), fragments=result.fragments)
     return result
