@@ -1,6 +1,9 @@
 """Interactive views as self-contained HTML pages: an actor's neighbourhood, the crisis
 coordination network, a catalog question's answer (pyvis / vis-network), and the whole graph
-(sigma.js, WebGL: vis-network slows down past a few hundred nodes).
+(sigma.js, WebGL: vis-network slows down past a few hundred nodes). Each is a :class:`View`,
+which becomes a page (``/viz``, ``actorgraph viz --html``) or a notebook output
+(:meth:`View.fragment`: a ``<div>`` with its scripts, which renders in JupyterLab and in an
+nbconvert HTML export alike, where an iframe ``srcdoc`` renders only in a live Jupyter).
 
 Every script and style is inlined from the installed packages, so a page opens offline and
 loads nothing from the network. Text from documents reaches a page only as escaped HTML or as
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import html
 import json
+import uuid
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -132,6 +137,12 @@ def _evidence_tooltip(relation: Relation) -> str:
 def network_page(graph: Graph, node_ids: list[str], relations: list[Relation], title: str,
                  highlight: str | None = None) -> str:
     """A vis-network page (data and options from pyvis) for the given nodes and relations."""
+    return network_view(graph, node_ids, relations, title, highlight).page()
+
+
+def network_view(graph: Graph, node_ids: list[str], relations: list[Relation], title: str,
+                 highlight: str | None = None) -> View:
+    """The given nodes and relations drawn by vis-network (data and options from pyvis)."""
     from pyvis.network import Network
 
     if len(node_ids) > MAX_NODES:
@@ -161,7 +172,7 @@ def network_page(graph: Graph, node_ids: list[str], relations: list[Relation], t
     net.toggle_physics(positions is None)
     nodes, edges, _heading, _height, _width, options = net.get_network_data()
     types = sorted({graph.entities[n].type.value for n in node_ids})
-    return _page(title, len(node_ids), len(relations), types, {
+    return View(title, len(node_ids), len(relations), types, {
         "nodes": nodes, "edges": edges, "options": json.loads(options) if isinstance(options, str) else options},
         renderer="vis")
 
@@ -194,27 +205,110 @@ header h1 {{ font-size: 16px; margin: 0; }}
 </body></html>
 """
 
-VIS_BOOT = """(function () {
-  var data = JSON.parse(document.getElementById('graph-data').textContent);
-  var container = document.getElementById('graph');
+# draws data into container and marks root data-drawn once vis-network has drawn (what tests wait for)
+VIS_DRAW = """function (root, container, data) {
   var network = new vis.Network(container, {nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)}, data.options);
-  network.once('afterDrawing', function () { document.body.setAttribute('data-drawn', 'true'); });
-})();"""
+  network.once('afterDrawing', function () { root.setAttribute('data-drawn', 'true'); });
+}"""
+VIS_BOOT = f"""({VIS_DRAW})(document.body, document.getElementById('graph'),
+  JSON.parse(document.getElementById('graph-data').textContent));"""
+SIGMA_BOOT = "actorgraphSigmaView(JSON.parse(document.getElementById('graph-data').textContent));"
+
+FRAGMENT = """<div class="actorgraph-view" id="{uid}" data-renderer="{renderer}">
+<style>{style}
+#{uid} {{ font: 13px system-ui, sans-serif; border: 1px solid #ddd; }}
+#{uid} .ag-head {{ padding: 4px 8px; border-bottom: 1px solid #ddd; display: flex; gap: 14px; align-items: center; flex-wrap: wrap; }}
+#{uid} .ag-head strong {{ font-size: 14px; }}
+#{uid} .ag-stage {{ position: relative; }}
+#{uid} .ag-graph {{ width: 100%; height: {height}px; }}
+#{uid} .legend {{ list-style: none; display: flex; flex-wrap: wrap; gap: 10px; margin: 0; padding: 0; }}
+#{uid} .legend li {{ margin: 0; }}
+#{uid} .swatch {{ display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 4px; }}
+#{uid} .ag-tooltip {{ position: absolute; display: none; max-width: 420px; background: #fff; border: 1px solid #aaa;
+  padding: 6px; white-space: pre-wrap; font-size: 12px; pointer-events: none; z-index: 10; }}
+</style>
+<div class="ag-head"><strong>{title}</strong><span>{counts}</span>{legend}<span class="ag-note"></span></div>
+<div class="ag-stage"><div class="ag-graph"></div><div class="ag-tooltip"></div></div>
+<script type="application/json" class="ag-data">{data}</script>
+<script>{library}</script>
+<script>(function () {{
+  var root = document.getElementById('{uid}');
+  var container = root.querySelector('.ag-graph');
+  var data = JSON.parse(root.querySelector('.ag-data').textContent);
+  function start() {{ {start} }}
+  // a notebook may attach the output while its tab is hidden: start once the container has a size
+  if (container.offsetWidth > 0) {{ start(); }} else {{
+    var watch = new ResizeObserver(function () {{ if (container.offsetWidth > 0) {{ watch.disconnect(); start(); }} }});
+    watch.observe(container);
+  }}
+}})();</script>
+</div>"""
+
+# The sigma bundle finds its container, tooltip and note by the ids "graph", "tooltip" and "note"
+# (one view per page); a fragment lends them to its own elements while its view starts, so
+# several views share a notebook. A notebook hides its outputs while its tab is in the
+# background, where sigma would throw at each window resize: a hidden container is allowed.
+SIGMA_START = """var parts = {graph: container, tooltip: root.querySelector('.ag-tooltip'), note: root.querySelector('.ag-note')};
+  var renderer;
+  for (var id in parts) parts[id].id = id;
+  try { renderer = actorgraphSigmaView(data); } finally { for (var id in parts) parts[id].removeAttribute('id'); }
+  renderer.setSetting('allowInvalidContainer', true);
+  renderer.once('afterRender', function () { root.setAttribute('data-drawn', 'true'); });
+  renderer.refresh();"""
 
 
-def _page(title: str, nodes: int, edges: int, types: list[str], data: dict[str, Any], renderer: str) -> str:
-    if renderer == "vis":
-        library, style = _vis_assets()
-        boot = VIS_BOOT
-    else:
-        library, style = _asset("actorgraph.api", "static/sigma-view.js"), ""
-        boot = "actorgraphSigmaView(JSON.parse(document.getElementById('graph-data').textContent));"
-    return PAGE.format(title=html.escape(title), style=style.replace("</style", "<\\/style"),
-                       counts=f"{nodes:,} nodes, {edges:,} relations", legend=_legend(types),
-                       data=script_json(data), library=_inline_script(library), boot=boot)
+@dataclass(frozen=True)
+class View:
+    """A drawing (its data and which library draws it) before it becomes a page or a notebook
+    output; in a notebook it shows itself (``_repr_html_``)."""
+
+    title: str
+    nodes: int
+    edges: int
+    types: list[str]
+    data: dict[str, Any] = field(repr=False)
+    renderer: str  # "vis" (vis-network) or "sigma" (sigma.js, WebGL)
+    height: int = 520  # pixels, in a notebook
+
+    def _library(self) -> tuple[str, str]:
+        if self.renderer == "vis":
+            return _vis_assets()
+        return _asset("actorgraph.api", "static/sigma-view.js"), ""
+
+    def page(self) -> str:
+        """A whole HTML page, as ``/viz`` serves it."""
+        library, style = self._library()
+        return PAGE.format(title=html.escape(self.title), style=style.replace("</style", "<\\/style"),
+                           counts=self._counts(), legend=_legend(self.types), data=script_json(self.data),
+                           library=_inline_script(library), boot=VIS_BOOT if self.renderer == "vis" else SIGMA_BOOT)
+
+    def fragment(self, height: int | None = None) -> str:
+        """A ``<div>`` with the library, the data and the code that draws them, all inline: a
+        notebook's ``text/html`` output that JupyterLab runs and an nbconvert HTML export keeps.
+        Its ids are its own, so one notebook holds several views."""
+        library, style = self._library()
+        # the library runs with no AMD loader or CommonJS in sight (an exported notebook loads
+        # require.js, and vis-network's UMD wrapper would then register with it, not as window.vis)
+        wrapped = f"(function (define, module, exports) {{\n{library}\n}}).call(window);"
+        start = f"({VIS_DRAW})(root, container, data);" if self.renderer == "vis" else SIGMA_START
+        return FRAGMENT.format(uid=f"actorgraph-{uuid.uuid4().hex[:12]}", renderer=self.renderer,
+                               style=style.replace("</style", "<\\/style"), height=int(height or self.height),
+                               title=html.escape(self.title), counts=self._counts(), legend=_legend(self.types),
+                               data=script_json(self.data), library=_inline_script(wrapped), start=start)
+
+    def _counts(self) -> str:
+        return f"{self.nodes:,} nodes, {self.edges:,} relations"
+
+    def _repr_html_(self) -> str:
+        return self.fragment()
 
 
 def full_page(graph: Graph, title: str = "actorgraph: the whole graph") -> str:
+    """The whole graph as a sigma.js page (:func:`full_view`)."""
+    return full_view(graph, title).page()
+
+
+def full_view(graph: Graph, title: str = "actorgraph: the whole graph") -> View:
     """The whole graph with sigma.js (WebGL): positions from a quick networkx layout for small
     graphs; for large ones a sector per type, busiest nodes nearest the centre. Compact data (edges as numbers
     into the node and type lists), so a million relations stay a page a browser can read."""
@@ -239,7 +333,7 @@ def full_page(graph: Graph, title: str = "actorgraph: the whole graph") -> str:
         edges += (index[relation.source], index[relation.target], relation_number[relation.type])
     data = {"types": [[t, TYPE_STYLE.get(t, DEFAULT_STYLE)[0]] for t in types], "relations": relation_types,
             "nodes": nodes, "edges": edges}
-    return _page(title, len(nodes), len(graph.relations), types, data, renderer="sigma")
+    return View(title, len(nodes), len(graph.relations), types, data, renderer="sigma")
 
 
 def _positions(graph: Graph, ids: list[str], degree: dict[str, int]) -> dict[str, tuple[float, float]]:
@@ -295,15 +389,23 @@ def question_graph(graph: Graph, rows: list[dict[str, Any]]) -> tuple[list[str],
 def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
              params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
              full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> str:
-    """The page ``actorgraph viz`` and ``/viz`` serve: the whole graph, a question's answer
-    (``crisis-coordination`` with ``actor`` narrows it to that actor), or an actor's neighbourhood."""
+    """The page ``actorgraph viz`` and ``/viz`` serve (:func:`view_for`)."""
+    return view_for(graph, engines, actor=actor, question=question, params=params, depth=depth,
+                    relation_types=relation_types, full=full, adjacency=adjacency).page()
+
+
+def view_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
+             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
+             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> View:
+    """The whole graph, a question's answer (``crisis-coordination`` with ``actor`` narrows it
+    to that actor), or an actor's neighbourhood: a page for ``/viz``, an output in a notebook."""
     if relation_types:
         unknown = [t for t in relation_types if t not in {r.value for r in RelationType}]
         if unknown:
             raise ViewError(f"unknown relation type {unknown[0]!r} "
                             f"(types: {', '.join(r.value for r in RelationType)})")
     if full:
-        return full_page(graph)
+        return full_view(graph)
     if question:
         from ..queries.catalog import QuestionError, ask, get_question
 
@@ -320,11 +422,11 @@ def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: 
             raise ViewError(str(exc)) from None
         ids, relations = question_graph(graph, rows)
         label = question + (f" ({', '.join(f'{k}={v}' for k, v in given.items())})" if given else "")
-        return network_page(graph, ids, relations, f"actorgraph: {label}")
+        return network_view(graph, ids, relations, f"actorgraph: {label}")
     if actor:
         start = find_actor(graph, actor)
         ids, relations = neighbourhood(graph, start, depth, relation_types, adjacency)
-        return network_page(graph, ids, relations, f"actorgraph: {graph.entities[start].name}, depth {depth}",
+        return network_view(graph, ids, relations, f"actorgraph: {graph.entities[start].name}, depth {depth}",
                             highlight=start)
     raise ViewError("say what to show: an actor, a question, or the full graph")
 
@@ -336,5 +438,5 @@ def write_page(page: str, path: Path) -> Path:
     return path
 
 
-__all__ = ["NothingToShow", "ViewError", "page_for", "network_page", "full_page", "neighbourhood", "script_json",
-           "write_page", "TYPE_STYLE"]
+__all__ = ["NothingToShow", "View", "ViewError", "page_for", "view_for", "network_page", "network_view", "full_page",
+           "full_view", "neighbourhood", "script_json", "write_page", "TYPE_STYLE"]
