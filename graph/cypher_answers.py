@@ -67,19 +67,24 @@ def endpoints(value: Any, known: dict[Ref, str], wanted: set[Ref]) -> None:
 def properties(value: dict[str, Any]) -> dict[str, Any]:
     """A node's or relationship's own properties: no internals, no nulls (Neo4j stores none),
     aliases as a list, JSON text as what it encodes."""
-    kept: dict[str, Any] = {}
-    for key, item in value.items():
-        if key in INTERNAL or item is None:
-            continue
-        if key in LIST_PROPERTIES and isinstance(item, str):
-            item = [part for part in item.split("|") if part]
-        elif key in JSON_PROPERTIES and isinstance(item, str):
-            try:
-                item = json.loads(item)
-            except ValueError:
-                pass
-        kept[key] = plain(item)
-    return kept
+    return {key: property_value(key, item) for key, item in value.items() if key not in INTERNAL and item is not None}
+
+
+def property_value(key: str, value: Any) -> Any:
+    """A property's value as JSON has it: the aliases the store joins with ``|`` as a list,
+    attributes and evidence (JSON text in the store) as what they encode.
+
+    >>> property_value("aliases", "THW|Technisches Hilfswerk"), property_value("evidence", '[{"doc": "a.txt"}]')
+    (['THW', 'Technisches Hilfswerk'], [{'doc': 'a.txt'}])
+    """
+    if key in LIST_PROPERTIES and isinstance(value, str):
+        return [part for part in value.split("|") if part]
+    if key in JSON_PROPERTIES and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return plain(value)
 
 
 def shape(value: Any, ids: dict[Ref, str]) -> Any:

@@ -248,6 +248,17 @@ def return_columns(text: str) -> list[str] | None:
     >>> return_columns("UNWIND [1, 2] AS x RETURN x AS `my col`, {a: [x, 2]}")
     ['my col', '{a: [x, 2]}']
     """
+    items = return_items(text)
+    return None if items is None else [name for name, _expression in items]
+
+
+def return_items(text: str) -> list[tuple[str, str]] | None:
+    """(column name, expression as written) of each item of the statement's first RETURN;
+    None for ``RETURN *`` or no RETURN.
+
+    >>> return_items("MATCH (n) RETURN n.aliases AS a, n.name")
+    [('a', 'n.aliases'), ('n.name', 'n.name')]
+    """
     found = tokens(text)
     depth, start = 0, None
     for index, token in enumerate(found):
@@ -271,16 +282,17 @@ def return_columns(text: str) -> list[str] | None:
             items.append([])
         else:
             items[-1].append(token)
-    names = []
+    named = []
     for item in items:
         if not item or (len(item) == 1 and item[0].text == "*"):
             return None
-        if len(item) >= 3 and item[-2].kind == "word" and item[-2].text.upper() == "AS":
-            alias = item[-1]
-            names.append(alias.text[1:-1].replace("``", "`") if alias.kind == "name" else alias.text)
-        else:
-            names.append(text[item[0].start:item[-1].start + len(item[-1].text)])
-    return names
+        aliased = len(item) >= 3 and item[-2].kind == "word" and item[-2].text.upper() == "AS"
+        expression = item[:-2] if aliased else item
+        written = text[expression[0].start:expression[-1].start + len(expression[-1].text)]
+        alias = item[-1]
+        name = (alias.text[1:-1].replace("``", "`") if alias.kind == "name" else alias.text) if aliased else written
+        named.append((name, written))
+    return named
 
 
 def _depth_change(token: Token) -> int:

@@ -205,13 +205,18 @@ class CypherStore:
         """Rows of a read-only query as Neo4j answers it (graph/cypher_answers.py): ``type()``
         and ``labels()`` understood, columns named as the RETURN writes them, nodes,
         relationships and paths as objects with graph ids, no engine internals."""
-        from .cypher_answers import Ref, endpoints, shape
-        from .cypher_guard import neo4j_functions, return_columns
+        from .cypher_answers import Ref, endpoints, property_value, shape
+        from .cypher_guard import neo4j_functions, return_items
 
         columns, rows, database = self._execute(neo4j_functions(text), params, None, max_rows)
-        names = return_columns(text)
-        if names is None or len(names) != len(columns) or len(set(names)) != len(names):
-            names = columns
+        items = return_items(text)
+        if items is None or len(items) != len(columns) or len({name for name, _ in items}) != len(items):
+            items = [(column, column) for column in columns]
+        names = [name for name, _ in items]
+        # a property the store keeps as text (n.aliases, r.evidence) is answered as what it encodes
+        stored_as_text = [re.search(r"\.\s*`?(\w+)`?$", expression) for _, expression in items]
+        rows = [[property_value(found.group(1), value) if found else value for found, value in zip(stored_as_text, row)]
+                for row in rows]
         known: dict[Ref, str] = {}
         wanted: set[Ref] = set()
         for row in rows:

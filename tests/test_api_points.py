@@ -68,6 +68,12 @@ def test_cypher_answers_in_neo4j_shape(base, graph_data):
         assert a["properties"]["aliases"] == sorted(nodes[a["id"]]["aliases"])
         assert isinstance(a["properties"]["attributes"], dict)
         assert isinstance(r["properties"]["evidence"], list) and r["properties"]["evidence"][0]["sentence"]
+    scalars = cypher(base, "MATCH (a:Agency)-[r]->() RETURN a.id AS id, a.aliases AS aliases, r.evidence, "
+                           "a.attributes").json()
+    assert scalars["columns"] == ["id", "aliases", "r.evidence", "a.attributes"]
+    for row in scalars["rows"]:
+        assert (row["aliases"] or []) == sorted(nodes[row["id"]]["aliases"])
+        assert row["r.evidence"][0]["sentence"] and isinstance(row["a.attributes"], dict)
     partners = cypher(base, "MATCH ()-[r]->() WHERE type(r) = 'PARTNER_OF' RETURN count(*) AS n").json()
     assert partners["rows"] == [{"n": sum(1 for e in graph_data["edges"] if e["type"] == "PARTNER_OF")}]
 
