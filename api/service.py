@@ -22,7 +22,6 @@ from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
 from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import current_build
-from ..graph.ontology import EntityType
 from ..queries.catalog import Engines
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -128,17 +127,6 @@ class GraphService:
     @property
     def engines(self) -> Engines:
         return self.snapshot.engines
-
-    def search(self, text: str | None, entity_type: EntityType | None) -> list[str]:
-        """Ids of the entities whose name or an alias matches ``text`` (case- and
-        accent-insensitive), of ``entity_type`` if given: exact, then prefix, then substring."""
-        return self.snapshot.actors.search(text, entity_type)
-
-    def actor(self, actor: str) -> tuple[Any, list[Relation]]:
-        """The actor with this id, or named by this name or alias (UnknownActor, AmbiguousActor)."""
-        snapshot = self.snapshot
-        entity = snapshot.graph.entities[snapshot.actors.resolve(actor)]
-        return entity, snapshot.neighbours.get(entity.id, [])
 
     def upload_name(self, filename: str) -> str:
         """The name an upload is kept under, or BadUpload naming what is wrong with it."""

@@ -192,7 +192,3 @@ def _short(actor: dict[str, Any]) -> str:
     where = f", {actor['jurisdiction']}" if actor["jurisdiction"] else ""
     return f"{actor['id']} ({actor['name']}, {actor['type']}{where})"
 
-
-def resolve_all(index: ActorIndex, values: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """``{name: id}`` for each (parameter name, text) given; the first failure raises."""
-    return {name: index.resolve(text) for name, text in values}
