@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -24,17 +25,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..graph.cypher_guard import CypherRefused, check_read_only, parameters
+from ..graph.cypher_guard import CypherRefused, check_read_only, neo4j_functions, parameters
 from ..graph.cypher_store import CypherError
 from ..graph.errors import stopped_by_time_limit, without_paths
+from ..graph.lookup import ActorIndex, ActorLookupError, AmbiguousActor
 from ..graph.model import Entity, Relation
+from ..graph.networkx_view import EXPORT_FORMATS, export_bytes
 from ..graph.ontology import EntityType
 from ..graph.outputs import summary
 from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
 from ..queries.catalog import QuestionError, ask, get_question, load_catalog
 from . import models
-from .service import BadUpload, GraphService, NotFound, remember
+from .service import BadUpload, GraphService, remember
+from .tabular import CSV_MEDIA, csv_text, wants_csv
 from .pages import install_pages
 from .settings import ApiSettings
 from .query_workers import CypherJob, QueryFailed, QueryPool, QueryStopped, SparqlJob
@@ -54,7 +58,7 @@ class ApiProblem(Exception):
         super().__init__(detail)
         self.status, self.detail = status, detail
         self.title = title or {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                               406: "Not acceptable", 408: "Query timeout", 413: "Too large",
+                               406: "Not acceptable", 408: "Query timeout", 409: "Ambiguous", 413: "Too large",
                                415: "Unsupported media type", 422: "Invalid parameter"}.get(status, "Error")
 
 
@@ -63,15 +67,19 @@ def problem(status: int, detail: str, title: str) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
-def _actor(entity: Entity) -> models.Actor:
+def _actor(entity: Entity, actors: ActorIndex | None = None) -> models.Actor:
     return models.Actor(id=entity.id, type=entity.type.value, name=entity.name, aliases=sorted(entity.aliases),
-                        attributes=dict(sorted(entity.attributes.items())))
+                        attributes=dict(sorted(entity.attributes.items())),
+                        jurisdiction=actors.jurisdiction(entity.id) if actors else None)
 
 
-def _actor_detail(graph, entity: Entity, relations: list[Relation]) -> models.ActorDetail:
-    return models.ActorDetail(**_actor(entity).model_dump(), relations=[models.ActorRelation(
+ACTOR_COLUMNS = ["id", "type", "name", "aliases", "jurisdiction", "attributes"]
+
+
+def _actor_detail(graph, entity: Entity, relations: list[Relation], actors: ActorIndex) -> models.ActorDetail:
+    return models.ActorDetail(**_actor(entity, actors).model_dump(), relations=[models.ActorRelation(
         direction="out" if r.source == entity.id else "in", type=r.type.value,
-        other=_actor(graph.entities[r.target if r.source == entity.id else r.source]),
+        other=_actor(graph.entities[r.target if r.source == entity.id else r.source], actors),
         context=r.context, since=r.since, date=r.date,
         evidence=[models.EvidenceOut(**e.to_json()) for e in r.evidence]) for r in relations])
 
@@ -125,10 +133,26 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     error_responses: dict[int | str, dict[str, Any]] = {
         status: {"model": models.Problem, "description": title, "content": {PROBLEM: {}}}
         for status, title in ((400, "Bad request"), (404, "Not found"), (422, "Invalid parameter"))}
+    # where an actor is looked up: 404 with suggestions, 409 with the candidates of a shared name
+    actor_responses: dict[int | str, dict[str, Any]] = {
+        **error_responses,
+        404: {"model": models.ActorProblem, "description": "no such actor (suggestions) or thing",
+              "content": {PROBLEM: {}}},
+        409: {"model": models.ActorProblem, "description": "a name several actors share (candidates)",
+              "content": {PROBLEM: {}}}}
+    csv_answer = {"text/csv": {"schema": {"type": "string"}}}
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
         return problem(exc.status, exc.detail, exc.title)
+
+    @app.exception_handler(ActorLookupError)
+    async def _actor_lookup(request: Request, exc: ActorLookupError) -> JSONResponse:
+        listed = "candidates" if isinstance(exc, AmbiguousActor) else "suggestions"
+        body = models.ActorProblem(title="Ambiguous actor" if exc.status == 409 else "Unknown actor",
+                                   status=exc.status, detail=without_paths(str(exc)), parameter=exc.text,
+                                   **{listed: exc.actors}).model_dump()
+        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -175,11 +199,15 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- actors ------------------------------------------------------------------------------
 
-    @app.get("/actors", response_model=models.ActorPage, responses=error_responses,
-             summary="Search actors by name or alias, filter by type")
+    @app.get("/actors", response_model=models.ActorPage, responses={**error_responses, 200: {"content": csv_answer}},
+             summary="Search actors by name, alias or acronym (case- and accent-insensitive; exact id or name "
+                     "first, then names starting with the text, then containing it), filter by type; "
+                     "CSV with ?format=csv or Accept: text/csv")
     def actors(q: Optional[str] = Query(None, max_length=500, description="text in the name or an alias"),
                type: Optional[str] = Query(None, description="an entity type of ONTOLOGY.md, e.g. Agency"),
-               limit: int = limit_query(), offset: int = Query(0, ge=0, le=10_000_000)) -> models.ActorPage:
+               limit: int = limit_query(), offset: int = Query(0, ge=0, le=10_000_000),
+               format: Optional[str] = Query(None, pattern="^(json|csv)$", description="json (default) or csv"),
+               accept: Optional[str] = Header(None)) -> Any:
         entity_type = None
         if type:
             try:
@@ -187,27 +215,30 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             except ValueError:
                 known = ", ".join(t.value for t in EntityType)
                 raise ApiProblem(422, f"unknown type {type!r} (types: {known})") from None
-        found = service.search(q, entity_type)
-        graph = service.graph
-        page = [_actor(graph.entities[i]) for i in found[offset:offset + limit]]
+        snapshot = service.snapshot
+        found = snapshot.actors.search(q, entity_type)
+        page = [_actor(snapshot.graph.entities[i], snapshot.actors) for i in found[offset:offset + limit]]
+        if wants_csv(format, accept):
+            rows = [{**a.model_dump(), "aliases": "|".join(a.aliases)} for a in page]
+            return Response(csv_text(ACTOR_COLUMNS, rows), media_type=CSV_MEDIA,
+                            headers={"X-Total-Count": str(len(found))})
         return models.ActorPage(total=len(found), limit=limit, offset=offset, items=page)
 
     @app.get("/actors/{actor_id:path}", response_model=models.ActorDetail, responses={
-        **error_responses, 200: {"content": {"application/ld+json": {}}}},
-        summary="One actor with its relations and their evidence (JSON-LD with Accept: application/ld+json)")
+        **actor_responses, 200: {"content": {"application/ld+json": {}}}},
+        summary="One actor (by id, or by a name or alias only it has) with its relations and their "
+                "evidence (JSON-LD with Accept: application/ld+json)")
     async def actor(actor_id: str, accept: Optional[str] = Header(None)) -> Any:
         # in-memory and quick: answered on the event loop, from a page cached per snapshot
         snapshot = service.snapshot
         linked_data = bool(accept and "application/ld+json" in accept)
 
         def render() -> bytes:
-            try:
-                entity, relations = service.actor(actor_id)
-            except NotFound as exc:
-                raise ApiProblem(404, str(exc)) from None
+            entity = snapshot.graph.entities[snapshot.actors.resolve(actor_id)]
+            relations = snapshot.neighbours.get(entity.id, [])
             if linked_data:
                 return json.dumps(_actor_jsonld(entity, relations), ensure_ascii=False).encode()
-            return _actor_detail(snapshot.graph, entity, relations).model_dump_json().encode()
+            return _actor_detail(snapshot.graph, entity, relations, snapshot.actors).model_dump_json().encode()
 
         page = remember(snapshot.pages, (actor_id, linked_data), render, limit=20_000)
         return Response(page, media_type="application/ld+json" if linked_data else "application/json")
@@ -220,10 +251,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                                    parameters=[models.ParameterOut(**vars(p)) for p in q.parameters],
                                    columns=list(q.columns), engines=list(q.engines)) for q in load_catalog()]
 
-    @app.get("/questions/{name}", response_model=models.QuestionAnswer, responses=error_responses,
-             summary="Answer a named question; its parameters are query parameters (?actor=NATO)")
+    @app.get("/questions/{name}", response_model=models.QuestionAnswer,
+             responses={**actor_responses, 200: {"content": csv_answer}},
+             summary="Answer a named question; its parameters are query parameters (?actor=NATO; actors by "
+                     "id, name or alias, case- and accent-insensitive); CSV with ?format=csv or Accept: text/csv")
     def question(name: str, request: Request, engine: Optional[str] = Query(None, pattern="^(cypher|sparql|networkx)$"),
-                 offset: int = Query(0, ge=0, le=10_000_000)) -> models.QuestionAnswer:
+                 offset: int = Query(0, ge=0, le=10_000_000),
+                 format: Optional[str] = Query(None, pattern="^(json|csv)$", description="json (default) or csv"),
+                 accept: Optional[str] = Header(None)) -> Any:
         try:
             asked = get_question(name)
         except QuestionError as exc:
@@ -241,8 +276,8 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                     raise ApiProblem(422, f"limit: {value!r} is not a whole number") from None
                 if not 1 <= limit <= settings.max_limit:
                     raise ApiProblem(422, f"limit: give 1 to {settings.max_limit}, not {limit}")
-            elif key not in ("engine", "offset"):
-                allowed = ", ".join(sorted(declared | {"engine", "limit", "offset"}))
+            elif key not in ("engine", "offset", "format"):
+                allowed = ", ".join(sorted(declared | {"engine", "limit", "offset", "format"}))
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
         snapshot = service.snapshot
         engine = engine or asked.engines[0]
@@ -254,6 +289,9 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             raise ApiProblem(400, str(exc)) from None
         except (CypherError, SparqlError) as exc:
             raise _query_problem(exc) from None
+        if wants_csv(format, accept):
+            return Response(csv_text(list(asked.columns), rows[offset:offset + limit]), media_type=CSV_MEDIA,
+                            headers={"X-Total-Count": str(len(rows))})
         return models.QuestionAnswer(question=name, engine=engine, parameters=params,
                                      columns=list(asked.columns), total=len(rows), limit=limit, offset=offset,
                                      rows=jsonable_encoder(rows[offset:offset + limit]))
@@ -347,13 +385,17 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         raise ApiProblem(415, f"content type {media or 'none'!r}: send application/sparql-query "
                               "or a form (application/x-www-form-urlencoded)")
 
-    @app.post("/cypher", response_model=models.CypherAnswer, responses=error_responses,
+    @app.post("/cypher", response_model=models.CypherAnswer, responses={**error_responses, 200: {"content": csv_answer}},
               summary="A read-only Cypher query (reading clauses only), run in a confined worker process "
-                      "with a time, memory, row and byte limit")
-    async def cypher(body: models.CypherQuery, request: Request) -> models.CypherAnswer:
+                      "with a time, memory, row and byte limit; answered as Neo4j does (columns as the RETURN "
+                      "names them, nodes {id, labels, properties}, relationships {type, start, end, properties}, "
+                      "type() and labels()); CSV with ?format=csv or Accept: text/csv")
+    async def cypher(body: models.CypherQuery, request: Request,
+                     format: Optional[str] = Query(None, pattern="^(json|csv)$", description="json (default) or csv"),
+                     accept: Optional[str] = Header(None)) -> Any:
         check_length(body.query, "query")
         try:
-            check_read_only(body.query)
+            check_read_only(neo4j_functions(body.query))
         except CypherRefused as exc:
             raise ApiProblem(400, f"Cypher: {exc}") from None
         missing = sorted(parameters(body.query) - set(body.params))
@@ -362,11 +404,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                                   f"does not give {'it' if len(missing) == 1 else 'them'}")
         columns, rows, truncated = await in_worker(
             request, CypherJob(str(service.snapshot.folder), body.query, body.params))
+        if wants_csv(format, accept):
+            return Response(csv_text(columns, rows), media_type=CSV_MEDIA,
+                            headers={"X-Truncated": "true" if truncated else "false"})
         return models.CypherAnswer(columns=columns, rows=rows, truncated=truncated)
 
     # -- views ------------------------------------------------------------------------------
 
-    @app.get("/viz", response_class=HTMLResponse, responses=error_responses,
+    @app.get("/viz", response_class=HTMLResponse, responses=actor_responses,
              summary="An interactive view: an actor's neighbourhood, a question's answer, or the whole graph")
     def viz(actor: Optional[str] = Query(None, max_length=500), question: Optional[str] = Query(None, max_length=100),
             depth: int = Query(1, ge=1, le=2), relation: list[str] = Query([]),
@@ -380,6 +425,46 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         except views.ViewError as exc:
             raise ApiProblem(404 if isinstance(exc, views.NothingToShow) else 400, str(exc)) from None
         return HTMLResponse(page)
+
+    export_doc = {"description": "the graph file, as a download",
+                  "content": {media: {"schema": {"type": "string"}} for media, _ in EXPORT_FORMATS.values()}}
+
+    @app.get("/export", response_class=Response, responses={200: export_doc, **actor_responses,
+                                                             413: {"model": models.Problem, "description": "too large"}},
+             summary="The whole graph, or the part /viz would draw (an actor's neighbourhood, a question's answer), "
+                     "as GEXF (Gephi) or GraphML, for download")
+    def export(request: Request, format: str = Query(..., description="gexf or graphml"),
+               actor: Optional[str] = Query(None, max_length=500), question: Optional[str] = Query(None, max_length=100),
+               depth: int = Query(1, ge=1, le=2), relation: list[str] = Query([])) -> Response:
+        from . import views
+
+        if format not in EXPORT_FORMATS:
+            raise ApiProblem(400, f"unknown format {format!r} (formats: {', '.join(EXPORT_FORMATS)})")
+        known = {"format", "actor", "question", "depth", "relation"}
+        declared: set[str] = set()
+        if question:
+            try:
+                declared = {p.name for p in get_question(question).parameters}
+            except QuestionError as exc:
+                raise ApiProblem(404, str(exc)) from None
+        params = {k: check_length(v, f"parameter {k!r}") for k, v in request.query_params.items() if k in declared}
+        unknown = sorted(set(request.query_params) - known - declared)
+        if unknown:
+            raise ApiProblem(400, f"unknown parameter {unknown[0]!r} (parameters: "
+                                  f"{', '.join(sorted(known | declared))})")
+        snapshot = service.snapshot
+        try:
+            chosen = views.select(snapshot.graph, snapshot.engines, actor=actor, question=question, params=params,
+                                  depth=depth, relation_types=relation or None, adjacency=snapshot.neighbours)
+        except views.ViewError as exc:
+            raise ApiProblem(404 if isinstance(exc, views.NothingToShow) else 400, str(exc)) from None
+        if len(chosen.ids) > settings.max_export_nodes:
+            raise ApiProblem(413, f"{len(chosen.ids):,} nodes are more than an export holds "
+                                  f"({settings.max_export_nodes:,}): narrow it (an actor, a question, a relation type)")
+        body = export_bytes(snapshot.graph, format, chosen.ids, chosen.relations)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(filter(None, ["actorgraph", question, actor]))).strip("-")
+        return Response(body, media_type=EXPORT_FORMATS[format][0],
+                        headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
 
     # -- writing, with a key ---------------------------------------------------------------
 
@@ -416,7 +501,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             received.path.unlink(missing_ok=True)
         return models.DocumentAdded(
             document=document.id, title=document.title or "", words=document.word_count, replaced=replaced,
-            entities_added=[_actor(e) for e in added.sorted_entities()],
+            entities_added=[_actor(e, service.snapshot.actors) for e in added.sorted_entities()],
             relations_added=[r.to_json() for r in added.sorted_relations()],
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 

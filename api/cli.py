@@ -6,12 +6,11 @@ non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
@@ -19,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from ..graph.lookup import ActorLookupError
 
 app = typer.Typer(help="Build and query a knowledge graph of international actors from authorities' documents.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -147,21 +149,33 @@ class OutputFormat(str, Enum):
 
 
 def print_rows(columns: list[str], rows: list[dict[str, Any]], output: OutputFormat) -> None:
-    """Rows to stdout: a JSON list of objects, CSV with a header, or a table for people."""
+    """Rows to stdout: a JSON list of objects, CSV with a header (as the API's, api/tabular.py),
+    or a table for people."""
+    from .tabular import cell, write_csv
+
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n")
     elif output is OutputFormat.csv:
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(sys.stdout, columns, rows)
     else:
         table = Table(show_header=True, show_lines=False)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=False)
         for row in rows:
-            table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+            table.add_row(*(cell(row.get(c)) for c in columns), style=None)
         out.print(table)
         err.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+def fail_lookup(exc: "ActorLookupError") -> None:
+    """An actor that names none or several: the message and, one a line, the closest names or
+    every candidate (with type and jurisdiction), then a non-zero exit."""
+    from ..graph.lookup import AmbiguousActor
+
+    err.print(f"[bold red]error:[/] {exc.headline}" + (":" if exc.actors else ""), highlight=False, soft_wrap=True)
+    for line in exc.lines():
+        err.print(line, highlight=False, soft_wrap=True, markup=False)
+    raise typer.Exit(2 if isinstance(exc, AmbiguousActor) else 1)
 
 
 def parse_params(values: Optional[list[str]]) -> dict[str, str]:
@@ -184,17 +198,39 @@ def _query_text(query: str) -> str:
     return query
 
 
+def _with_examples(text: str, given: dict[str, str]) -> dict[str, Any]:
+    """The parameters given with -p, and for the others the examples the query's own
+    ``param NAME = VALUE`` lines name (so the files in queries/ run as they are)."""
+    from ..queries.catalog import example_parameters
+
+    return {**example_parameters(text), **given}
+
+
 @app.command()
 def sparql(
     query: str = typer.Argument(..., help="SPARQL query text, a .rq file, or - for standard input."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p",
+                                              help="Parameter NAME=VALUE: binds ?param_NAME if the query uses it, "
+                                                   "else ?NAME (repeatable)."),
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
 ) -> None:
-    """Run a SPARQL query on the Oxigraph store (read-only)."""
+    """Run a SPARQL query on the Oxigraph store (read-only). A file with several forms
+    (``#-- if NAME`` / ``#-- else``, ``#-- step``, as in queries/) runs the form its parameters
+    choose, or each step until one has rows."""
     from ..graph.sparql_store import SparqlError, open_store, query as run
+    from ..queries.catalog import sparql_forms
 
+    text = _query_text(query)
+    params = _with_examples(text, parse_params(param))
+    bound = {(f"param_{k}" if f"?param_{k}" in text else k): v for k, v in params.items()}
     try:
-        columns, rows = run(open_store(out_dir), _query_text(query))
+        store = open_store(out_dir)
+        columns, rows = [], []
+        for form in sparql_forms(text, params):
+            columns, rows = run(store, form, bound)
+            if rows:
+                break
     except (SparqlError, FileNotFoundError, OSError) as exc:
         fail(f"SPARQL: {exc}")
     print_rows(columns, rows, output)
@@ -207,12 +243,20 @@ def cypher(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
 ) -> None:
-    """Run a Cypher query on the embedded LadybugDB store (opened read-only: writes are refused)."""
+    """Run a Cypher query on the embedded LadybugDB store (opened read-only: writes are refused),
+    answered as Neo4j does: columns as the RETURN names them, nodes and relationships as objects."""
+    from ..graph.cypher_guard import parameters
     from ..graph.cypher_store import CypherError, CypherStore
 
+    text = _query_text(query)
+    params = _with_examples(text, parse_params(param))
+    missing = sorted(parameters(text) - set(params))
+    if missing:
+        fail(f"Cypher: the query uses {', '.join('$' + m for m in missing)}: give "
+             + " ".join(f"-p {m}=VALUE" for m in missing))
     try:
         store = CypherStore(out_dir)
-        columns, rows = store.query(_query_text(query), parse_params(param))
+        columns, rows = store.answer(text, params)
     except (CypherError, FileNotFoundError) as exc:
         fail(f"Cypher: {exc}")
     print_rows(columns, rows, output)
@@ -228,6 +272,7 @@ def ask(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="json, csv or table."),
 ) -> None:
     """Answer a named question from the catalog in queries/ (same rows on either engine)."""
+    from ..graph.lookup import ActorLookupError
     from ..queries.catalog import Engines, QuestionError, ask as answer, load_catalog
 
     if list_questions or not question:
@@ -243,6 +288,8 @@ def ask(
         asked, rows = answer(engines, question, parse_params(param), engine)
     except (QuestionError, FileNotFoundError) as exc:
         fail(str(exc))
+    except ActorLookupError as exc:
+        fail_lookup(exc)
     except ValueError as exc:  # an engine refused a parameter value
         fail(f"{question}: {exc}")
     finally:
@@ -356,7 +403,7 @@ def viz(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
 ) -> None:
     """Write an interactive view as one HTML file that opens offline."""
-    from ..graph.jsonio import read_json
+    from ..graph.lookup import ActorLookupError
     from ..queries.catalog import Engines
     from . import views
 
@@ -366,14 +413,56 @@ def viz(
         fail("say what to show: --actor NAME, --question NAME or --full")
     engines = Engines(out_dir)
     try:
-        page = views.page_for(read_json(out_dir / "graph.json"), engines, actor=actor, question=question,
+        page = views.page_for(engines.graph, engines, actor=actor, question=question,
                               params=parse_params(param), depth=depth, relation_types=relation, full=full)
     except views.ViewError as exc:
         fail(str(exc))
+    except ActorLookupError as exc:
+        fail_lookup(exc)
     finally:
         engines.close()
     views.write_page(page, html_file)
     out.print(f"wrote {html_file} ({len(page):,} bytes)")
+
+
+class ExportFormat(str, Enum):
+    gexf = "gexf"
+    graphml = "graphml"
+
+
+@app.command()
+def export(
+    file: Path = typer.Option(..., "--output", "-O", help="The file to write."),
+    format: ExportFormat = typer.Option(ExportFormat.gexf, "--format", "-f", help="gexf (Gephi) or graphml."),
+    actor: Optional[str] = typer.Option(None, "--actor", "-a", help="Only this actor's neighbourhood."),
+    question: Optional[str] = typer.Option(None, "--question", "-q", help="Only a catalog question's answer."),
+    param: Optional[list[str]] = typer.Option(None, "--param", "-p", help="NAME=VALUE for the question (repeatable)."),
+    depth: int = typer.Option(1, "--depth", min=1, max=2, help="Relations away from the actor: 1 or 2."),
+    relation: Optional[list[str]] = typer.Option(None, "--relation", "-r", help="Only this relation type (repeatable)."),
+    out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
+) -> None:
+    """Write the whole graph, or what `viz` would draw, as GEXF or GraphML (as GET /export does)."""
+    from ..graph.lookup import ActorLookupError
+    from ..graph.networkx_view import export_bytes
+    from ..queries.catalog import Engines
+    from . import views
+
+    if not (out_dir / "graph.json").is_file():
+        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
+    engines = Engines(out_dir)
+    try:
+        chosen = views.select(engines.graph, engines, actor=actor, question=question, params=parse_params(param),
+                              depth=depth, relation_types=relation)
+        body = export_bytes(engines.graph, format.value, chosen.ids, chosen.relations)
+    except views.ViewError as exc:
+        fail(str(exc))
+    except ActorLookupError as exc:
+        fail_lookup(exc)
+    finally:
+        engines.close()
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_bytes(body)
+    out.print(f"wrote {file}: {len(chosen.ids):,} nodes, {len(chosen.relations):,} relations ({format.value})")
 
 
 def main() -> None:

@@ -39,6 +39,8 @@ class Actor(BaseModel):
     name: str
     aliases: list[str]
     attributes: dict[str, str] = {}
+    jurisdiction: Optional[str] = Field(None, description="the place the actor belongs to (its jurisdiction "
+                                                          "attribute or seat), to tell bodies of one name apart")
 
 
 class ActorRelation(BaseModel):
@@ -66,6 +68,8 @@ class ParameterOut(BaseModel):
     name: str
     required: bool
     description: str
+    kind: str = Field("text", description="actor: an id, name or alias (case- and accent-insensitive); "
+                                          "an unknown one is a 404 with suggestions, a shared name a 409")
 
 
 class QuestionOut(BaseModel):
@@ -115,3 +119,19 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+
+
+class ActorCandidate(BaseModel):
+    id: str
+    name: str
+    type: str
+    jurisdiction: Optional[str] = None
+
+
+class ActorProblem(Problem):
+    """An actor parameter naming no single actor: 404 with the closest names as ``suggestions``,
+    409 with every actor of that name as ``candidates``."""
+
+    parameter: Optional[str] = Field(None, description="the text that was looked up")
+    suggestions: list[ActorCandidate] = Field(default_factory=list)
+    candidates: list[ActorCandidate] = Field(default_factory=list)

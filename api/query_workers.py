@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..graph.cypher_answers import plain
 from ..graph.errors import one_line, stopped_by_time_limit
 
 log = logging.getLogger("actorgraph.api.workers")
@@ -189,12 +190,12 @@ def _answer(job: CypherJob | SparqlJob, stores: _Stores, limits: Limits) -> Any:
 
 
 def _cypher(job: CypherJob, stores: _Stores, limits: Limits) -> tuple[list[str], list[dict], bool]:
-    from ..graph.cypher_guard import CypherRefused, check_read_only
+    from ..graph.cypher_guard import CypherRefused, check_read_only, neo4j_functions
     from ..graph.cypher_store import CypherError
 
     try:
-        check_read_only(job.text)  # again, here: the worker trusts no caller
-        columns, rows = stores.cypher.query(job.text, job.params, max_rows=limits.max_rows + 1)
+        check_read_only(neo4j_functions(job.text))  # again, here: the worker trusts no caller
+        columns, rows = stores.cypher.answer(job.text, job.params, max_rows=limits.max_rows + 1)
     except (CypherRefused, CypherError) as exc:
         raise QueryFailed("Cypher", *_engine_failure(str(exc), limits)) from None
     truncated = len(rows) > limits.max_rows
@@ -238,17 +239,6 @@ def _sparql(job: SparqlJob, stores: _Stores, limits: Limits) -> tuple[bytes, str
         raise QueryFailed("SPARQL", f"the answer has {len(body):,} bytes, more than {limits.max_bytes:,}: "
                                     "ask for fewer rows (LIMIT) or fewer columns", 413)
     return body, media, truncated
-
-
-def plain(value: Any) -> Any:
-    """A query result value as JSON-safe data (engines return dates, UUIDs, decimals)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [plain(v) for v in value]
-    return str(value)
 
 
 # -- the server side ----------------------------------------------------------------------

@@ -19,16 +19,12 @@ from typing import Any, Callable
 
 from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
+from ..graph.lookup import ActorIndex
 from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import current_build
-from ..graph.ontology import EntityType
 from ..queries.catalog import Engines
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class NotFound(LookupError):
-    """An actor, question or document that is not in the graph."""
 
 
 class BadUpload(ValueError):
@@ -63,7 +59,6 @@ class Snapshot:
     graph: Graph
     engines: Engines
     neighbours: dict[str, list[Relation]] = field(default_factory=dict)
-    search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
     answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
@@ -81,9 +76,15 @@ class Snapshot:
     @classmethod
     def of(cls, graph: Graph, build: Path, timeout_s: float | None = None) -> "Snapshot":
         """The snapshot of ``graph``, whose files and stores were written into ``build``."""
-        keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
-                for label in (entity.name, *sorted(entity.aliases))]
-        return cls(graph, Engines(build, timeout_s), graph.adjacency(), keys)
+        adjacency = graph.adjacency()
+        engines = Engines(build, timeout_s, graph=graph, adjacency=adjacency)
+        engines.actors  # the lookup index now, not at the first search
+        return cls(graph, engines, adjacency)
+
+    @property
+    def actors(self) -> ActorIndex:
+        """The one actor lookup of this graph (search, parameters, views, exports)."""
+        return self.engines.actors
 
     def fragments(self) -> list[Fragment] | None:
         """What extraction found in each document of this build (None for a build written
@@ -126,33 +127,6 @@ class GraphService:
     @property
     def engines(self) -> Engines:
         return self.snapshot.engines
-
-    def search(self, text: str | None, entity_type: EntityType | None) -> list[str]:
-        """Ids of the entities whose name or an alias contains ``text`` (case-insensitive), of
-        ``entity_type`` if given; exact matches first, then by name."""
-        snapshot = self.snapshot
-        graph = snapshot.graph
-        if text:
-            needle = text.casefold()
-            exact, partial = [], []
-            seen: set[str] = set()
-            for label, entity_id in snapshot.search_keys:
-                if needle in label and entity_id not in seen:
-                    seen.add(entity_id)
-                    (exact if label == needle else partial).append(entity_id)
-            found = exact + partial
-        else:
-            found = [e.id for e in graph.sorted_entities()]
-        if entity_type is not None:
-            found = [i for i in found if graph.entities[i].type is entity_type]
-        return found
-
-    def actor(self, entity_id: str) -> tuple[Any, list[Relation]]:
-        snapshot = self.snapshot
-        entity = snapshot.graph.entities.get(entity_id)
-        if entity is None:
-            raise NotFound(f"no actor with id {entity_id!r} (search with /actors?q=NAME)")
-        return entity, snapshot.neighbours.get(entity_id, [])
 
     def upload_name(self, filename: str) -> str:
         """The name an upload is kept under, or BadUpload naming what is wrong with it."""

@@ -28,6 +28,7 @@ class ApiSettings:
     (seconds, MiB of its worker process, rows, bytes); ``query_workers``: how many run at once.
     ``sparql_services``: endpoints a SPARQL ``SERVICE`` clause may call (none by default).
     ``upload_timeout_s``: how long extracting one uploaded document may take.
+    ``max_export_nodes``: the most nodes a GEXF or GraphML export (``/export``) holds.
     """
 
     api_key: str | None = None
@@ -43,6 +44,7 @@ class ApiSettings:
     max_answer_bytes: int = 50_000_000
     sparql_services: tuple[str, ...] = ()
     upload_timeout_s: float = 120.0
+    max_export_nodes: int = 200_000
 
     def query_limits(self) -> "Limits":
         """The limits every Cypher and SPARQL query from outside runs under."""
@@ -69,6 +71,7 @@ class ApiSettings:
             "max_answer_bytes": int(env.get("ACTORGRAPH_MAX_ANSWER_BYTES", 50_000_000)),
             "sparql_services": _env_list("ACTORGRAPH_SPARQL_SERVICES"),
             "upload_timeout_s": float(env.get("ACTORGRAPH_UPLOAD_TIMEOUT", 120.0)),
+            "max_export_nodes": int(env.get("ACTORGRAPH_MAX_EXPORT_NODES", 200_000)),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 import networkx as nx
 
+from ..graph.lookup import ActorIndex
 from ..graph.model import Graph, Relation
 from ..graph.ontology import RelationType
 
@@ -94,7 +95,7 @@ def neighbourhood(graph: Graph, actor: str, depth: int = 1, relation_types: Iter
     >>> neighbourhood(g, "THW")[0]
     ['agency/thw', 'country/ukraine']
     """
-    start = find_actor(graph, actor)
+    start = actor if actor in graph.entities else find_actor(graph, actor)
     wanted = {RelationType(t) for t in relation_types} if relation_types else None
     if adjacency is None:
         adjacency = graph.adjacency()
@@ -114,15 +115,10 @@ def neighbourhood(graph: Graph, actor: str, depth: int = 1, relation_types: Iter
     return sorted(seen), [kept[k] for k in sorted(kept)]
 
 
-def find_actor(graph: Graph, actor: str) -> str:
-    """The id of the actor named by id, name or alias (case-insensitive for names)."""
-    if actor in graph.entities:
-        return actor
-    folded = actor.casefold()
-    for entity in graph.sorted_entities():
-        if entity.name.casefold() == folded or any(a.casefold() == folded for a in entity.aliases):
-            return entity.id
-    raise NothingToShow(f"no actor {actor!r} in the graph (give an id, a name or an alias)")
+def find_actor(graph: Graph, actor: str, index: ActorIndex | None = None) -> str:
+    """The id of the actor named by id, name or alias (graph/lookup.py: case- and
+    accent-insensitive; UnknownActor or AmbiguousActor when it names none or several)."""
+    return (index or ActorIndex(graph)).resolve(actor)
 
 
 def _evidence_tooltip(relation: Relation) -> str:
@@ -386,26 +382,29 @@ def question_graph(graph: Graph, rows: list[dict[str, Any]]) -> tuple[list[str],
     return sorted(ids), relations
 
 
-def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
-             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
-             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> str:
-    """The page ``actorgraph viz`` and ``/viz`` serve (:func:`view_for`)."""
-    return view_for(graph, engines, actor=actor, question=question, params=params, depth=depth,
-                    relation_types=relation_types, full=full, adjacency=adjacency).page()
+def check_relation_types(relation_types: Iterable[str] | None) -> None:
+    unknown = [t for t in relation_types or () if t not in {r.value for r in RelationType}]
+    if unknown:
+        raise ViewError(f"unknown relation type {unknown[0]!r} (types: {', '.join(r.value for r in RelationType)})")
 
 
-def view_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
-             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
-             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> View:
-    """The whole graph, a question's answer (``crisis-coordination`` with ``actor`` narrows it
-    to that actor), or an actor's neighbourhood: a page for ``/viz``, an output in a notebook."""
-    if relation_types:
-        unknown = [t for t in relation_types if t not in {r.value for r in RelationType}]
-        if unknown:
-            raise ViewError(f"unknown relation type {unknown[0]!r} "
-                            f"(types: {', '.join(r.value for r in RelationType)})")
-    if full:
-        return full_view(graph)
+@dataclass
+class Selection:
+    """What a view shows: nodes, relations, a title, and the node to stress (the actor)."""
+
+    ids: list[str]
+    relations: list[Relation]
+    title: str
+    highlight: str | None = None
+
+
+def select(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
+           params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
+           adjacency: dict[str, list[Relation]] | None = None) -> Selection:
+    """The part of the graph a view of a question's answer (``crisis-coordination`` with
+    ``actor`` narrows it to that actor) or of an actor's neighbourhood shows; the whole graph
+    without either. ``/viz`` draws it, ``/export`` writes it as GEXF or GraphML."""
+    check_relation_types(relation_types)
     if question:
         from ..queries.catalog import QuestionError, ask, get_question
 
@@ -422,13 +421,37 @@ def view_for(graph: Graph, engines: Any, *, actor: str | None = None, question: 
             raise ViewError(str(exc)) from None
         ids, relations = question_graph(graph, rows)
         label = question + (f" ({', '.join(f'{k}={v}' for k, v in given.items())})" if given else "")
-        return network_view(graph, ids, relations, f"actorgraph: {label}")
+        return Selection(ids, relations, f"actorgraph: {label}")
     if actor:
-        start = find_actor(graph, actor)
+        start = find_actor(graph, actor, getattr(engines, "actors", None))
         ids, relations = neighbourhood(graph, start, depth, relation_types, adjacency)
-        return network_view(graph, ids, relations, f"actorgraph: {graph.entities[start].name}, depth {depth}",
-                            highlight=start)
-    raise ViewError("say what to show: an actor, a question, or the full graph")
+        return Selection(ids, relations, f"actorgraph: {graph.entities[start].name}, depth {depth}", start)
+    wanted = set(relation_types or [r.value for r in RelationType])
+    return Selection(sorted(graph.entities), [r for r in graph.sorted_relations() if r.type.value in wanted],
+                     "actorgraph: the whole graph")
+
+
+def view_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
+             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
+             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> View:
+    """The whole graph, a question's answer (``crisis-coordination`` with ``actor`` narrows it
+    to that actor), or an actor's neighbourhood: a page for ``/viz``, an output in a notebook."""
+    if full:
+        check_relation_types(relation_types)
+        return full_view(graph)
+    if not (actor or question):
+        raise ViewError("say what to show: an actor, a question, or the full graph")
+    chosen = select(graph, engines, actor=actor, question=question, params=params, depth=depth,
+                    relation_types=relation_types, adjacency=adjacency)
+    return network_view(graph, chosen.ids, chosen.relations, chosen.title, highlight=chosen.highlight)
+
+
+def page_for(graph: Graph, engines: Any, *, actor: str | None = None, question: str | None = None,
+             params: dict[str, str] | None = None, depth: int = 1, relation_types: list[str] | None = None,
+             full: bool = False, adjacency: dict[str, list[Relation]] | None = None) -> str:
+    """The page ``actorgraph viz`` and ``/viz`` serve (:func:`view_for`)."""
+    return view_for(graph, engines, actor=actor, question=question, params=params, depth=depth,
+                    relation_types=relation_types, full=full, adjacency=adjacency).page()
 
 
 def write_page(page: str, path: Path) -> Path:
@@ -438,5 +461,5 @@ def write_page(page: str, path: Path) -> Path:
     return path
 
 
-__all__ = ["NothingToShow", "View", "ViewError", "page_for", "view_for", "network_page", "network_view", "full_page",
-           "full_view", "neighbourhood", "script_json", "write_page", "TYPE_STYLE"]
+__all__ = ["NothingToShow", "Selection", "View", "ViewError", "select", "page_for", "view_for", "network_page",
+           "network_view", "full_page", "full_view", "neighbourhood", "script_json", "write_page", "TYPE_STYLE"]

@@ -208,3 +208,104 @@ def _check_function(word: str) -> None:
         raise CypherRefused(f"function {word.lower()}() is not allowed: {REFUSED_FUNCTIONS[word]}")
     raise CypherRefused(f"function {word.lower()}() is not allowed: it is not one of the engine's read-only "
                         "functions (see CALL show_functions() RETURN name)")
+
+
+# -- Neo4j's spelling ------------------------------------------------------------------------
+
+def neo4j_functions(text: str) -> str:
+    """The statement with Neo4j's ``type(r)`` and ``labels(n)`` in the engine's words:
+    ``label(r)`` and ``[label(n)]`` (a node has one label here). Only calls are rewritten, not
+    properties, map keys, strings or comments with these names.
+
+    >>> neo4j_functions("MATCH (n)-[r]->() WHERE n.type = 'type(x)' RETURN type(r), labels(n) AS l, {type: 1}")
+    "MATCH (n)-[r]->() WHERE n.type = 'type(x)' RETURN label(r), [label(n)] AS l, {type: 1}"
+    """
+    found = tokens(text)
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(found[:-1]):
+        word = token.text.upper()
+        if token.kind != "word" or word not in ("TYPE", "LABELS") or found[index + 1].text != "(" \
+                or (index and found[index - 1].text in (":", "$", ".")):
+            continue
+        if word == "TYPE":
+            edits.append((token.start, token.start + len(token.text), "label"))
+            continue
+        close = _closing(found, index + 1)
+        if close is not None:
+            edits.append((token.start, token.start + len(token.text), "[label"))
+            edits.append((close.start, close.start + 1, ")]"))
+    for start, end, replacement in sorted(edits, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def return_columns(text: str) -> list[str] | None:
+    """The column names of the statement's (first) RETURN as Neo4j names them: the alias after
+    ``AS``, else the expression as written; None for ``RETURN *`` or no RETURN.
+
+    >>> return_columns("MATCH (a)-[r]->(b) RETURN DISTINCT a.name AS n, label(r), count(*) ORDER BY n")
+    ['n', 'label(r)', 'count(*)']
+    >>> return_columns("UNWIND [1, 2] AS x RETURN x AS `my col`, {a: [x, 2]}")
+    ['my col', '{a: [x, 2]}']
+    """
+    items = return_items(text)
+    return None if items is None else [name for name, _expression in items]
+
+
+def return_items(text: str) -> list[tuple[str, str]] | None:
+    """(column name, expression as written) of each item of the statement's first RETURN;
+    None for ``RETURN *`` or no RETURN.
+
+    >>> return_items("MATCH (n) RETURN n.aliases AS a, n.name")
+    [('a', 'n.aliases'), ('n.name', 'n.name')]
+    """
+    found = tokens(text)
+    depth, start = 0, None
+    for index, token in enumerate(found):
+        depth += _depth_change(token)
+        if depth == 0 and token.kind == "word" and token.text.upper() == "RETURN" and not _is_property(found, index):
+            start = index + 1
+            break
+    if start is None:
+        return None
+    if start < len(found) and found[start].kind == "word" and found[start].text.upper() == "DISTINCT":
+        start += 1
+    items: list[list[Token]] = [[]]
+    depth = 0
+    for index in range(start, len(found)):
+        token = found[index]
+        if depth == 0 and (token.text == ";" or (token.kind == "word" and not _is_property(found, index)
+                                                  and token.text.upper() in ("ORDER", "SKIP", "LIMIT", "UNION"))):
+            break
+        depth += _depth_change(token)
+        if depth == 0 and token.text == ",":
+            items.append([])
+        else:
+            items[-1].append(token)
+    named = []
+    for item in items:
+        if not item or (len(item) == 1 and item[0].text == "*"):
+            return None
+        aliased = len(item) >= 3 and item[-2].kind == "word" and item[-2].text.upper() == "AS"
+        expression = item[:-2] if aliased else item
+        written = text[expression[0].start:expression[-1].start + len(expression[-1].text)]
+        alias = item[-1]
+        name = (alias.text[1:-1].replace("``", "`") if alias.kind == "name" else alias.text) if aliased else written
+        named.append((name, written))
+    return named
+
+
+def _depth_change(token: Token) -> int:
+    if token.kind != "punct":
+        return 0
+    return 1 if token.text in "([{" else -1 if token.text in ")]}" else 0
+
+
+def _closing(found: list[Token], opening: int) -> Token | None:
+    """The token that closes the bracket at ``found[opening]``."""
+    depth = 0
+    for token in found[opening:]:
+        depth += _depth_change(token)
+        if depth == 0:
+            return token
+    return None

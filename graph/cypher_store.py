@@ -195,7 +195,38 @@ class CypherStore:
     def query(self, text: str, params: dict[str, Any] | None = None, database: str | None = None,
               max_rows: int | None = None) -> tuple[list[str], list[dict[str, Any]]]:
         """Rows of a read-only query on ``database`` (default: the one a first line
-        ``// database: NAME`` names, else ``graph``); at most ``max_rows`` of them if given."""
+        ``// database: NAME`` names, else ``graph``); at most ``max_rows`` of them if given.
+        Columns and values as the engine gives them (see :meth:`answer` for Neo4j's shape)."""
+        columns, rows, _database = self._execute(text, params, database, max_rows)
+        return columns, [dict(zip(columns, row)) for row in rows]
+
+    def answer(self, text: str, params: dict[str, Any] | None = None,
+               max_rows: int | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+        """Rows of a read-only query as Neo4j answers it (graph/cypher_answers.py): ``type()``
+        and ``labels()`` understood, columns named as the RETURN writes them, nodes,
+        relationships and paths as objects with graph ids, no engine internals."""
+        from .cypher_answers import Ref, endpoints, property_value, shape
+        from .cypher_guard import neo4j_functions, return_items
+
+        columns, rows, database = self._execute(neo4j_functions(text), params, None, max_rows)
+        items = return_items(text)
+        if items is None or len(items) != len(columns) or len({name for name, _ in items}) != len(items):
+            items = [(column, column) for column in columns]
+        names = [name for name, _ in items]
+        # a property the store keeps as text (n.aliases, r.evidence) is answered as what it encodes
+        stored_as_text = [re.search(r"\.\s*`?(\w+)`?$", expression) for _, expression in items]
+        rows = [[property_value(found.group(1), value) if found else value for found, value in zip(stored_as_text, row)]
+                for row in rows]
+        known: dict[Ref, str] = {}
+        wanted: set[Ref] = set()
+        for row in rows:
+            endpoints(row, known, wanted)
+        if wanted:
+            known.update(self._node_ids(database, wanted))
+        return names, [dict(zip(names, (shape(value, known) for value in row))) for row in rows]
+
+    def _execute(self, text: str, params: dict[str, Any] | None, database: str | None,
+                 max_rows: int | None) -> tuple[list[str], list[list[Any]], str]:
         if database is None:
             first = re.match(r"\s*//\s*database:\s*(\w+)", text)
             database = first.group(1) if first else "graph"
@@ -208,12 +239,28 @@ class CypherStore:
                 columns = result.get_column_names()
                 rows = []
                 while result.has_next() and (max_rows is None or len(rows) < max_rows):
-                    rows.append(dict(zip(columns, result.get_next())))
+                    rows.append(result.get_next())
             except CypherError:
                 raise
             except (RuntimeError, ValueError, TypeError) as exc:
                 raise CypherError(one_line(exc)) from None
-        return columns, rows
+        return columns, rows, database
+
+    def _node_ids(self, database: str, refs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        """The graph ids of nodes known by the engine's (table, offset): one query per table."""
+        tables = {row["id"]: row["name"] for row in self.query("CALL show_tables() RETURN id, name", database=database)[1]}
+        by_table: dict[int, list[int]] = {}
+        for table, offset in refs:
+            by_table.setdefault(table, []).append(offset)
+        found: dict[tuple[int, int], str] = {}
+        for table, offsets in by_table.items():
+            if table not in tables:
+                continue
+            _columns, rows = self.query(f"MATCH (n:`{tables[table]}`) WHERE offset(id(n)) IN $offsets "
+                                        "RETURN offset(id(n)) AS o, n.id AS id", {"offsets": sorted(offsets)},
+                                        database=database)
+            found.update({(table, row["o"]): row["id"] for row in rows})
+        return found
 
     def close(self) -> None:
         with self._lock:

@@ -1,4 +1,5 @@
-"""The graph as a networkx ``MultiDiGraph`` (for analytics) and as GraphML.
+"""The graph as a networkx ``MultiDiGraph`` (for analytics), and as GraphML or GEXF (Gephi,
+yEd, Cytoscape): the whole graph or the part a view shows.
 
 >>> from actorgraph.graph.model import Entity, Graph
 >>> g = Graph(); _ = g.add_entity(Entity.create("City", "Berlin"))
@@ -8,21 +9,30 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import Iterable
 
 import networkx as nx
 
-from .model import Graph
+from .model import Graph, Relation
+
+# format → (media type, writer); both writers take a binary file
+EXPORT_FORMATS = {"gexf": ("application/gexf+xml", nx.write_gexf),
+                  "graphml": ("application/graphml+xml", nx.write_graphml)}
 
 
-def to_networkx(graph: Graph) -> nx.MultiDiGraph:
+def to_networkx(graph: Graph, ids: Iterable[str] | None = None,
+                relations: Iterable[Relation] | None = None) -> nx.MultiDiGraph:
     """Nodes keyed by entity id; one edge per relation, keyed by its type. Symmetric relations
-    are one edge (source → target) marked ``symmetric``; analytics treat them as undirected."""
+    are one edge (source → target) marked ``symmetric``; analytics treat them as undirected.
+    ``ids`` and ``relations`` narrow it to a part (a view); the whole graph without them."""
     view = nx.MultiDiGraph()
-    for entity in graph.sorted_entities():
-        view.add_node(entity.id, type=entity.type.value, name=entity.name,
+    entities = graph.sorted_entities() if ids is None else [graph.entities[i] for i in sorted(ids)]
+    for entity in entities:
+        view.add_node(entity.id, type=entity.type.value, name=entity.name, label=entity.name,
                       aliases="|".join(sorted(entity.aliases)))
-    for relation in graph.sorted_relations():
+    for relation in graph.sorted_relations() if relations is None else relations:
         first = relation.evidence[0] if relation.evidence else None
         view.add_edge(relation.source, relation.target, key=relation.type.value, type=relation.type.value,
                       symmetric=relation.type.symmetric, context=relation.context or "",
@@ -34,3 +44,18 @@ def to_networkx(graph: Graph) -> nx.MultiDiGraph:
 
 def write_graphml(graph: Graph, path: Path) -> None:
     nx.write_graphml(to_networkx(graph), str(path), encoding="utf-8")
+
+
+def export_bytes(graph: Graph, format: str, ids: Iterable[str] | None = None,
+                 relations: Iterable[Relation] | None = None) -> bytes:
+    """The graph (or the part given by ``ids`` and ``relations``) as a GEXF or GraphML file.
+
+    >>> from actorgraph.graph.model import Entity
+    >>> g = Graph(); _ = g.add_entity(Entity.create("City", "Berlin"))
+    >>> b"city/berlin" in export_bytes(g, "gexf") and b"<graphml" in export_bytes(g, "graphml")
+    True
+    """
+    _media, writer = EXPORT_FORMATS[format]
+    buffer = io.BytesIO()
+    writer(to_networkx(graph, ids, relations), buffer)
+    return buffer.getvalue()

@@ -32,6 +32,7 @@ class Parameter:
     name: str
     required: bool
     description: str
+    kind: str = "text"  # "actor": an id, name or alias, resolved by graph/lookup.py before a query sees it
 
 
 @dataclass(frozen=True)
@@ -48,25 +49,8 @@ class Question:
         return resources.files("actorgraph.queries").joinpath(f"{self.name}.{suffix}").read_text("utf-8")
 
     def sparql_forms(self, params: dict[str, Any]) -> list[str]:
-        """The SPARQL queries to run, in order, until one has rows.
-
-        A ``.rq`` file may hold several forms, each after a ``#-- `` line: ``#-- if NAME`` /
-        ``#-- else`` (with and without an optional parameter, so a given actor is looked up
-        through the store's indexes first), or ``#-- step`` forms tried in order (``path``: one
-        per number of hops, as SPARQL has no shortest-path operator)."""
-        text = self.text("sparql")
-        pieces = re.split(r"^#-- (.*)$", text, flags=re.M)
-        if len(pieces) == 1:
-            return [text]
-        forms = list(zip(pieces[1::2], pieces[2::2]))
-        steps = [body for head, body in forms if head.strip() == "step"]
-        if steps:
-            return steps
-        for head, body in forms:
-            words = head.split()
-            if words[0] == "if" and params.get(words[1]):
-                return [body]
-        return [body for head, body in forms if head.strip() == "else"][:1]
+        """The SPARQL queries to run, in order, until one has rows (see :func:`sparql_forms`)."""
+        return sparql_forms(self.text("sparql"), params)
 
     def check(self, params: dict[str, Any], engine: str) -> dict[str, Any]:
         """The parameters, checked: unknown ones and missing required ones are refused."""
@@ -83,11 +67,57 @@ class Question:
         return {k: v for k, v in params.items() if v not in (None, "")}
 
 
+def sparql_forms(text: str, params: dict[str, Any]) -> list[str]:
+    r"""The SPARQL queries of a ``.rq`` text to run, in order, until one has rows.
+
+    A ``.rq`` file may hold several forms, each after a ``#-- `` line: ``#-- if NAME`` /
+    ``#-- else`` (with and without an optional parameter, so a given actor is looked up
+    through the store's indexes first), or ``#-- step`` forms tried in order (``path``: one
+    per number of hops, as SPARQL has no shortest-path operator).
+
+    >>> sparql_forms("#-- if actor\nSELECT 1\n#-- else\nSELECT 2\n", {"actor": ""})
+    ['\nSELECT 2\n']
+    """
+    pieces = re.split(r"^#-- (.*)$", text, flags=re.M)
+    if len(pieces) == 1:
+        return [text]
+    forms = list(zip(pieces[1::2], pieces[2::2]))
+    steps = [body for head, body in forms if head.strip() == "step"]
+    if steps:
+        return steps
+    for head, body in forms:
+        words = head.split()
+        if words[0] == "if" and params.get(words[1]):
+            return [body]
+    return [body for head, body in forms if head.strip() == "else"][:1]
+
+
+_EXAMPLE = re.compile(r"^\s*(?://|#)\s*param\s+(\w+)\s*=\s*(.+?)\s*$", re.M)
+
+
+def example_parameters(text: str) -> dict[str, Any]:
+    r"""The parameter values a query file runs with when none are given: its lines
+    ``// param NAME = VALUE`` (Cypher) or ``# param NAME = VALUE`` (SPARQL), VALUE in JSON.
+    So every file in queries/ runs as it is (``actorgraph cypher FILE``, the consoles).
+
+    >>> example_parameters('// param from = "NCCN"\n// param actor = ""\nMATCH (n) RETURN n')
+    {'from': 'NCCN', 'actor': ''}
+    """
+    found = {}
+    for name, value in _EXAMPLE.findall(text):
+        try:
+            found[name] = json.loads(value)
+        except ValueError:
+            found[name] = value
+    return found
+
+
 @lru_cache(maxsize=1)
 def load_catalog() -> tuple[Question, ...]:
     data = json.loads(resources.files("actorgraph.queries").joinpath("catalog.json").read_text("utf-8"))
     return tuple(Question(q["name"], q["description"],
-                          tuple(Parameter(p["name"], p["required"], p["description"]) for p in q["parameters"]),
+                          tuple(Parameter(p["name"], p["required"], p["description"], p.get("kind", "text"))
+                                for p in q["parameters"]),
                           tuple(q["columns"]), tuple(q["engines"])) for q in data)
 
 
@@ -124,12 +154,16 @@ def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
 class Engines:
     """The stores of one build folder, opened read-only on first use."""
 
-    def __init__(self, out: Path, timeout_s: float | None = None) -> None:
+    def __init__(self, out: Path, timeout_s: float | None = None, graph: Any = None,
+                 adjacency: dict[str, list] | None = None) -> None:
+        """``graph`` (and its ``adjacency``) when the caller has read graph.json already."""
         self.out = Path(out)
         self.timeout_s = timeout_s  # per Cypher query; None: no limit
         self._cypher = None
         self._sparql = None
-        self._graph = None
+        self._graph = graph
+        self._adjacency = adjacency
+        self._actors = None
 
     @property
     def cypher(self):
@@ -155,6 +189,15 @@ class Engines:
             self._graph = read_json(self.out / "graph.json")
         return self._graph
 
+    @property
+    def actors(self):
+        """The graph's :class:`~actorgraph.graph.lookup.ActorIndex`, made on first use."""
+        if self._actors is None:
+            from ..graph.lookup import ActorIndex
+
+            self._actors = ActorIndex(self.graph, self._adjacency)
+        return self._actors
+
     def close(self) -> None:
         if self._cypher is not None:
             self._cypher.close()
@@ -164,10 +207,15 @@ class Engines:
 
 def ask(engines: Engines, name: str, params: dict[str, Any] | None = None,
         engine: str | None = None) -> tuple[Question, list[dict[str, Any]]]:
-    """Answer a named question; ``engine`` defaults to the question's first."""
+    """Answer a named question; ``engine`` defaults to the question's first. Actor parameters
+    are resolved to one id first (graph/lookup.py: UnknownActor or AmbiguousActor otherwise), so
+    both engines and every way of naming an actor give the same rows."""
     question = get_question(name)
     engine = engine or question.engines[0]
     params = question.check(dict(params or {}), engine)
+    for parameter in question.parameters:
+        if parameter.kind == "actor" and params.get(parameter.name):
+            params[parameter.name] = engines.actors.resolve(str(params[parameter.name]))
     if engine == "networkx":
         from . import analytics
 

@@ -1,4 +1,6 @@
 // Pairs that coordinate or cooperate in a crisis context; $actor = '' for all.
+// Parameters (given with -p NAME=VALUE; these examples when not):
+// param actor = ""
 MATCH (a)-[r:COOPERATES_WITH|COORDINATES]->(b)
 WHERE r.context = 'crisis'
   AND ($actor = '' OR $actor IN [a.id, a.name, b.id, b.name]

@@ -1,3 +1,5 @@
+// Parameters (given with -p NAME=VALUE; these examples when not):
+// param actor = ""
 MATCH (a)-[r:PARTNER_OF]->(b)
 WHERE $actor = '' OR $actor IN [a.id, a.name, b.id, b.name]
    OR list_contains(string_split(a.aliases, '|'), $actor) OR list_contains(string_split(b.aliases, '|'), $actor)

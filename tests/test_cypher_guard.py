@@ -11,7 +11,7 @@ import ladybug as lb
 import pytest
 
 from actorgraph.graph.cypher_guard import (ALLOWED_FUNCTIONS, ALLOWED_PROCEDURES, REFUSED_FUNCTIONS, CypherRefused,
-                                           check_read_only)
+                                           check_read_only, neo4j_functions, return_columns)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ def test_documented_queries_pass():
             documented += re.findall(r"actorgraph cypher ['\"]([^'\"]+)['\"]", text)
     assert documented, "no documented Cypher example found"
     for statement in documented:
-        check_read_only(statement)
+        check_read_only(neo4j_functions(statement))  # as the API and the command line check it
 
 
 @pytest.mark.parametrize("statement, named", REFUSED)
@@ -165,3 +165,27 @@ def test_what_passes_changes_nothing_in_a_writable_engine(tmp_path, statement):
         pass  # the engine's own refusal (syntax or binder error) is fine too
     result = connection.execute("MATCH (n:T) RETURN count(n)")
     assert result.get_next() == [1], statement
+
+
+@pytest.mark.parametrize("written, engine", [
+    ("MATCH ()-[r]->() RETURN type(r)", "MATCH ()-[r]->() RETURN label(r)"),
+    ("MATCH (n) RETURN LABELS(n), Type(r)", "MATCH (n) RETURN [label(n)], label(r)"),
+    ("MATCH (n) RETURN labels(head([n, n]))", "MATCH (n) RETURN [label(head([n, n]))]"),
+    ("MATCH (n:type) WHERE n.type = 'type(r)' // type(r)\nRETURN n.labels, {type: 1}, `type`",
+     "MATCH (n:type) WHERE n.type = 'type(r)' // type(r)\nRETURN n.labels, {type: 1}, `type`"),
+])
+def test_neo4j_functions_become_the_engines_and_nothing_else_changes(written, engine):
+    assert neo4j_functions(written) == engine
+
+
+@pytest.mark.parametrize("statement, names", [
+    ("MATCH (a) RETURN a.name, a.id AS `the id`, count(*) AS n", ["a.name", "the id", "n"]),
+    ("MATCH (a)-[r]->(b) RETURN label(r), [x IN [1, 2] | x * 2], {k: a.id, l: 1} ORDER BY label(r) LIMIT 2",
+     ["label(r)", "[x IN [1, 2] | x * 2]", "{k: a.id, l: 1}"]),
+    ("MATCH (a) WITH a, a.limit AS l RETURN DISTINCT l, a.order SKIP 1", ["l", "a.order"]),
+    ("MATCH (a) RETURN a.id AS id UNION MATCH (b) RETURN b.id AS id", ["id"]),
+    ("MATCH (a) RETURN *", None),
+    ("MATCH (a) WHERE EXISTS { MATCH (a)-->(b) RETURN b } RETURN a.x", ["a.x"]),
+])
+def test_columns_are_named_as_the_return_writes_them(statement, names):
+    assert return_columns(statement) == names
