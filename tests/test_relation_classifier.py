@@ -70,7 +70,7 @@ def test_a_pair_the_cue_frames_miss_is_related_by_the_learned_component_with_bot
     without = extractor.extract(document)
     assert not [r for r in without.relations if r.type is RelationType.COOPERATES_WITH]
     extractor.pair_model = RelationClassifier({"labels": [NONE, "COOPERATES_WITH>"], "intercepts": [0.0, -1.0],
-                                               "threshold": 0.5, "weights": {"na0=bündeln": [[1, 4.0]]}})
+                                               "threshold": 0.5, "weights": {"last=kräfte": [[1, 4.0]]}})
     learned = [r for r in extractor.extract(document).relations if r.type is RelationType.COOPERATES_WITH]
     assert len(learned) == 1
     evidence = learned[0].evidence[0]
