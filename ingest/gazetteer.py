@@ -2,9 +2,10 @@
 
 Entries come from the ``data/gazetteer_*.tsv`` files (one entry a line: id, type, name,
 ``|``-separated aliases, ``key=value;…`` attributes), for countries from pycountry's
-ISO 3166-1 list with German, English, French and Dutch names, and for cities of the world from
-``data/world_cities.tsv``, a table generated from GeoNames (``data/build_places.py``) that
-only adds what the hand-written tables do not name. Two further generated tables
+ISO 3166-1 list with German, English, French and Dutch names, for the world's first-level
+subdivisions from ``data/world_regions.tsv`` (ISO 3166-2 via pycountry, ``data/build_regions.py``)
+and for cities of the world from ``data/world_cities.tsv``, a table generated from GeoNames
+(``data/build_places.py``); both only add what the hand-written tables do not name. Two further generated tables
 (``data/build_official_names.py``) add the Foreign Office's official state names to the
 countries (``data/state_names.tsv``) and the federal ministries and Länder of the government
 tables (``data/federal_bodies.tsv``), merged into the hand-written entries. Extra files can be passed in
@@ -25,6 +26,7 @@ from ..graph.ontology import EntityType
 from .german import stem
 
 WORLD_CITIES = "world_cities.tsv"
+WORLD_REGIONS = "world_regions.tsv"
 STATE_NAMES = "state_names.tsv"
 FEDERAL_BODIES = "federal_bodies.tsv"
 
@@ -124,37 +126,6 @@ def country_entries() -> list[GazetteerEntry]:
     return entries
 
 
-# First-level subdivisions of the EU neighbourhood that pycountry names (German where it has it).
-_SUBDIVISION_TYPES = {
-    "AT": {"State"}, "CH": {"Canton"}, "CZ": {"Region"}, "DK": {"Region"}, "ES": {"Autonomous community"},
-    "FR": {"Metropolitan region"}, "IT": {"Region", "Autonomous region"}, "NL": {"Province"},
-    "PL": {"Voivodship"}, "SK": {"Region"},
-}
-
-
-def subdivision_entries(taken: set[str]) -> list[GazetteerEntry]:
-    """Regions of neighbouring countries as Region entries; names already ``taken`` by another
-    entry (Wien the city, Luxemburg the country) are left out rather than made ambiguous."""
-    import pycountry
-
-    german = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["de"], fallback=True)
-    entries = []
-    for country_code, types in _SUBDIVISION_TYPES.items():
-        for sub in pycountry.subdivisions.get(country_code=country_code):
-            if sub.type not in types or sub.parent_code is not None:
-                continue
-            local = sub.name.split(",")[0].strip()
-            name = german.gettext(sub.name).split(",")[0].strip()
-            if name.lower() in taken or local.lower() in taken:
-                continue
-            from ..graph.model import slugify
-
-            aliases = tuple(a for a in {local} if a != name)
-            entries.append(GazetteerEntry(f"region/{slugify(name)}", EntityType.REGION, name, aliases,
-                                          (("iso_code", sub.code), ("jurisdiction", f"country/{country_code.lower()}"))))
-    return entries
-
-
 class Gazetteer:
     """All entries, by id. Several entries may share a name (the German and the Flemish
     "Auswärtiges Amt"); the mention finder asks the document's context to choose."""
@@ -186,20 +157,25 @@ def _name_key(name: str) -> str:
     return " ".join(stem(word) for word in name.split())
 
 
-def world_city_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
-    """The generated cities of ``world_cities.tsv`` that add to ``entries``: a city whose id or
-    name another entry already has is left out (the hand-written tables and pycountry's places
-    keep precedence), and so is any alias another entry uses, so no name becomes ambiguous."""
-    text = _data_text(WORLD_CITIES)
+def generated_entries(table: str, entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
+    """The entries of a generated table (``world_regions.tsv``, ``world_cities.tsv``) that add to
+    ``entries``: one whose id or name another entry already has is left out (the hand-written
+    tables and earlier tables keep precedence), and so is any alias another entry uses, so no
+    name becomes ambiguous."""
     ids = {entry.id for entry in entries}
     taken = {_name_key(name) for entry in entries for name in entry.names}
     added = []
-    for city in parse_gazetteer(text, WORLD_CITIES):
-        if city.id in ids or _name_key(city.name) in taken:
+    for generated in parse_gazetteer(_data_text(table), table):
+        if generated.id in ids or _name_key(generated.name) in taken:
             continue
-        aliases = tuple(a for a in city.aliases if _name_key(a) not in taken)
-        added.append(GazetteerEntry(city.id, city.type, city.name, aliases, city.attributes))
+        aliases = tuple(a for a in generated.aliases if _name_key(a) not in taken)
+        added.append(GazetteerEntry(generated.id, generated.type, generated.name, aliases, generated.attributes))
     return added
+
+
+def world_city_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
+    """The cities of ``world_cities.tsv`` that add to ``entries``."""
+    return generated_entries(WORLD_CITIES, entries)
 
 
 def federal_body_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
@@ -229,17 +205,21 @@ def federal_body_entries(entries: list[GazetteerEntry]) -> list[GazetteerEntry]:
     return added
 
 
-def bundled_entries() -> list[GazetteerEntry]:
-    """Countries, the hand-written tables, federal ministries and Länder, neighbouring
-    countries' regions, then world cities."""
+def base_entries() -> list[GazetteerEntry]:
+    """Countries, the hand-written tables, federal ministries and Länder: what the generated
+    world tables add to (their builders read it to leave out names already taken)."""
     folder = resources.files("actorgraph.ingest").joinpath("data")
     entries = country_entries()
     for item in sorted(folder.iterdir(), key=lambda p: p.name):
         if item.name.startswith("gazetteer_") and item.name.endswith(".tsv"):
             entries += parse_gazetteer(item.read_text("utf-8"), item.name)
-    entries += federal_body_entries(entries)
-    taken = {name.lower() for entry in entries for name in entry.names}
-    entries += subdivision_entries(taken)
+    return entries + federal_body_entries(entries)
+
+
+def bundled_entries() -> list[GazetteerEntry]:
+    """The base entries, then the world's first-level subdivisions, then world cities."""
+    entries = base_entries()
+    entries += generated_entries(WORLD_REGIONS, entries)
     return entries + world_city_entries(entries)
 
 
