@@ -48,7 +48,8 @@ gazetteer: $(STAMP)
 model: $(STAMP) gazetteer
 	$(BIN)/python ingest/train_ner.py
 
-# the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
+# the WebGL full-graph view (api/static/sigma-view.js) and the explorer at / (api/static/explorer.js),
+# both committed, from their npm sources in api/static/src/
 assets:
 	cd api/static/src && npm ci --no-audit --no-fund && npm run build
 

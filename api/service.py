@@ -66,6 +66,7 @@ class Snapshot:
     search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
+    documents: dict[str, dict] = field(default_factory=dict)  # document views of this snapshot
     answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
 
     @property
