@@ -245,6 +245,19 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
             assert "crisis=1" in page.url
             page.screenshot(path=str(ARTIFACTS / "explorer-crisis.png"))
 
+            # the date range: from 2016 on, relations dated before go (Belgium's membership since 1949)
+            page.uncheck("#crisis-only")
+            page.wait_for_function("() => window.__explorer.state.crisis === false")
+            assert sorted(page.evaluate("() => window.__explorer.nodes")) == drawn
+            page.evaluate("""() => { const input = document.getElementById('date-from');
+                input.value = '2016'; input.dispatchEvent(new Event('input')); }""")
+            page.wait_for_function("() => window.__explorer.state.from === 2016")
+            later = page.evaluate("() => window.__explorer.nodes")
+            assert "country/be" in drawn and "country/be" not in later and "from=2016" in page.url, later
+            page.evaluate("""() => { const input = document.getElementById('date-from');
+                input.value = input.min; input.dispatchEvent(new Event('input')); }""")
+            page.wait_for_function("() => window.__explorer.state.from === null")
+
             # the shared address reloads the same view
             again = browser.new_page(viewport={"width": 1400, "height": 900})
             again.route("**/*", only_the_server)
@@ -253,6 +266,28 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
             assert again.evaluate("() => window.__explorer.selected") == target
             assert sorted(again.evaluate("() => window.__explorer.nodes")) == drawn
             again.close()
+
+            # a double-click makes a node the centre
+            at = page.evaluate("() => window.__explorer.viewport('country/be')")
+            page.mouse.dblclick(at["x"], at["y"])
+            page.wait_for_function("() => window.__explorer.centre === 'country/be'", timeout=30_000)
+            assert "NATO" in page.evaluate("() => window.__explorer.nodes.join(' ')") or "io/nato" in page.evaluate(
+                "() => window.__explorer.nodes")
+
+            # a named question as a form: the answer as a table and as a graph
+            page.click("#tabs button[data-tab=questions]")
+            form = page.wait_for_selector("form[data-question=crisis-coordination]", timeout=30_000)
+            form.query_selector("input[name=actor]").fill("NATO")
+            form.query_selector("button[type=submit]").click()
+            page.wait_for_selector("#question-table table.results-table", timeout=60_000)
+            assert page.eval_on_selector_all("#question-table tbody tr", "(all) => all.length") >= 1
+            assert int(page.get_attribute("body", "data-answer-nodes")) >= 2
+            assert "q=crisis-coordination" in page.url and "p.actor=NATO" in page.url
+
+            # /?actor=NAME, as /viz takes it
+            page.goto(base + "/?actor=NATO")
+            page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+            assert page.evaluate("() => window.__explorer.centre") == "io/nato"
 
             # the evidence's document opens with its mentions highlighted
             page.goto(base + links[0])

@@ -603,6 +603,7 @@ function drawAnswer(answer) {
     questionRenderer = newRenderer($("question-graph"), questionGraph, (id) => makeCentre(id), null);
   }
   questionRenderer.refresh();
+  document.body.dataset.answerNodes = String(questionGraph.order);
 }
 
 // an entity's type from a type name or from its id ("io/nato" -> InternationalOrganization)
@@ -809,7 +810,40 @@ async function applyHash() {
   }
 }
 
+// /?actor=NAME and /?question=NAME&param=value, as /viz takes them: turned into the #… state
+// (an actor by id, else by its exact name or alias, else the search shows the candidates)
+async function fromQueryString() {
+  const query = new URLSearchParams(location.search);
+  if (!query.has("actor") && !query.has("question")) return;
+  const p = new URLSearchParams(location.hash.slice(1));
+  if (query.has("question")) {
+    p.set("tab", "questions");
+    p.set("q", query.get("question"));
+    for (const [key, value] of query) if (key !== "question") p.set(`p.${key}`, value);
+  } else {
+    const wanted = query.get("actor");
+    let id = null;
+    const page = await getJSON(`/actors?${new URLSearchParams({ q: wanted, limit: "10" })}`).catch(() => ({ items: [] }));
+    const fold = (text) => text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    const exact = page.items.filter((a) => [a.name, ...a.aliases].some((n) => fold(n) === fold(wanted)));
+    if (exact.length === 1) {
+      id = exact[0].id;
+    } else if (!exact.length && wanted.includes("/")) {
+      id = await getJSON(`/actors/${encodeURIComponent(wanted)}`).then((a) => a.id).catch(() => null);
+    }
+    if (!id) {
+      $("search").value = wanted;
+      $("search").dispatchEvent(new Event("input"));
+      $("panel").replaceChildren(el("p", { class: "error" },
+        exact.length ? `“${wanted}” names ${exact.length} actors: pick one in the search box.` : `No actor named “${wanted}”.`));
+    }
+    if (id) p.set("actor", id);
+  }
+  window.history.replaceState(null, "", `/#${p.toString().replace(/%2F/gi, "/")}`);
+}
+
 async function start() {
+  await fromQueryString();
   readHash();
   buildFilters();
   buildSearch();
