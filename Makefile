@@ -54,7 +54,8 @@ model: $(STAMP) gazetteer
 	$(BIN)/python ingest/train_ner.py
 	$(BIN)/python ingest/train_relations.py
 
-# the WebGL full-graph view (api/static/sigma-view.js, committed) from its npm sources
+# the WebGL full-graph view (api/static/sigma-view.js) and the explorer at / (api/static/explorer.js),
+# both committed, from their npm sources in api/static/src/
 assets:
 	cd api/static/src && npm ci --no-audit --no-fund && npm run build
 

@@ -37,6 +37,7 @@ from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
 from ..queries.catalog import QuestionError, ask, get_question, load_catalog
 from . import models
+from .explorer import install_explorer
 from .service import BadUpload, GraphService, remember
 from .tabular import CSV_MEDIA, csv_text, wants_csv
 from .pages import install_pages
@@ -126,7 +127,8 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                   description="Who coordinates with whom in a crisis, with the evidence. Read-only "
                               "without an API key; errors are application/problem+json.")
     app.state.service = service
-    install_pages(app)  # security headers on every answer, /docs offline, / as an index
+    install_pages(app)  # security headers on every answer, /docs offline, /api as an index
+    install_explorer(app, service)  # / the explorer, GET /documents/{name}, /queries
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["*"])

@@ -31,6 +31,10 @@ class EvidenceOut(BaseModel):
     since: Optional[str] = None
     date: Optional[str] = None
     extractor: Optional[str] = None
+    mentions: Optional[list[list[int]]] = Field(
+        None, description="document offsets [[start, end], [start, end]] of the two ends, the edge's source first")
+    lead: Optional[list[int]] = Field(None, description="document offsets of the list lead or heading the sentence "
+                                                        "belongs to, when an end is named there")
 
 
 class Actor(BaseModel):

@@ -1,5 +1,5 @@
 """Security headers on every answer, Swagger UI at ``/docs`` from files bundled in a package
-(so it works offline), and a short HTML index of the API at ``/``.
+(so it works offline), and a short HTML index of the API at ``/api`` (``/`` is the explorer).
 
 Every response gets ``X-Content-Type-Options``, ``Referrer-Policy``, ``X-Frame-Options`` and a
 ``Content-Security-Policy``: ``default-src 'none'`` for JSON and everything else that is not a
@@ -129,11 +129,12 @@ dd { margin-left: 1.2rem; }
 
 
 def index_page(title: str, version: str, description: str, openapi_url: str) -> str:
-    """The page at ``/``: what the service is and a link, with an example, for each part of the API."""
+    """The page at ``/api``: what the service is and a link, with an example, for each part of the API."""
     sparql = "SELECT ?type (COUNT(?actor) AS ?n) WHERE { ?actor a ?type } GROUP BY ?type"
     sparql_link = "/sparql?" + urlencode({"query": sparql}, quote_via=quote)
     cypher = '{"query": "MATCH (a)-[:COOPERATES_WITH]->(b) RETURN a.name AS a, b.name AS b LIMIT 5"}'
     entries = [
+        ("/", "/", "the explorer: search, neighbourhoods, evidence, questions, SPARQL and Cypher consoles"),
         ("/docs", "/docs", "interactive documentation of every endpoint (Swagger UI, works offline)"),
         (openapi_url, openapi_url, "the OpenAPI schema"),
         ("/health", "/health", "liveness, store versions and the size of the graph"),
@@ -197,14 +198,14 @@ class SecurityHeaders:
 
 
 def install_pages(app: FastAPI) -> None:
-    """Add ``/``, ``/docs`` with its bundled assets under ``/static-docs``, and the security
+    """Add ``/api``, ``/docs`` with its bundled assets under ``/static-docs``, and the security
     headers on every response (including the 500 answer of the last-resort error handler)."""
     openapi_url = app.openapi_url or "/openapi.json"
     docs = docs_page(openapi_url, f"{app.title} – API documentation")
     index = index_page(app.title, app.version, app.description, openapi_url)
     policies = {
         "/docs": page_policy([csp_hash(code) for code in inline_scripts(docs)]),
-        "/": page_policy(styles=" ".join(["'self'", *(csp_hash(style) for style in STYLE.findall(index))])),
+        "/api": page_policy(styles=" ".join(["'self'", *(csp_hash(style) for style in STYLE.findall(index))])),
     }
 
     def html_policy(path: str) -> str:
@@ -218,7 +219,7 @@ def install_pages(app: FastAPI) -> None:
     def swagger_ui() -> HTMLResponse:
         return HTMLResponse(docs)
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/api", include_in_schema=False)
     def api_index() -> HTMLResponse:
         return HTMLResponse(index)
 

@@ -61,6 +61,7 @@ class Snapshot:
     neighbours: dict[str, list[Relation]] = field(default_factory=dict)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
+    documents: dict[str, dict] = field(default_factory=dict)  # document views of this snapshot
     answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
 
     @property

@@ -26,10 +26,12 @@ FRAGMENTS_FILE = "fragments.jsonl"
 
 def fragment_to_json(fragment: Fragment) -> dict[str, Any]:
     """A fragment as JSON data; entities keep whether their name is canonical, which decides
-    whose name wins when fragments are merged."""
-    return {"document": fragment.document.to_json(),
+    whose name wins when fragments are merged. The text and the mentions are kept for the
+    document view (``GET /documents/{name}``), which shows what was read where."""
+    return {"document": {**fragment.document.to_json(), "text": fragment.document.text},
             "entities": [{**e.to_json(), "canonical": e.canonical} for e in fragment.entities],
-            "relations": [r.to_json() for r in fragment.relations]}
+            "relations": [r.to_json() for r in fragment.relations],
+            "mentions": [list(m) for m in fragment.mentions]}
 
 
 def fragment_from_json(data: dict[str, Any]) -> Fragment:
@@ -40,8 +42,10 @@ def fragment_from_json(data: dict[str, Any]) -> Fragment:
         entity = Entity.from_json(node)
         entity.canonical = canonical
         entities.append(entity)
-    return Fragment(Document.from_json(data["document"]), entities,
-                    [Relation.from_json(r) for r in data["relations"]])
+    document = Document.from_json(data["document"])
+    document.text = data["document"].get("text", "")  # "" in fragments written before texts were kept
+    return Fragment(document, entities, [Relation.from_json(r) for r in data["relations"]],
+                    [(int(start), int(end), str(entity_id)) for start, end, entity_id in data.get("mentions", [])])
 
 
 def write_fragments(fragments: Iterable[Fragment], path: Path) -> None:

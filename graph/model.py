@@ -269,6 +269,8 @@ class Fragment:
     document: Document
     entities: list[Entity] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    # where each entity is named in the text: (start, end, entity id), for the document view
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -308,9 +310,11 @@ class Graph:
         for relation in fragment.relations:
             self.add_relation(relation)
 
-    def to_fragment(self, document: Document) -> Fragment:
-        """This graph as the fragment of ``document`` (entities and relations in id order)."""
-        return Fragment(document, self.sorted_entities(), self.sorted_relations())
+    def to_fragment(self, document: Document, mentions: Iterable[tuple[int, int, str]] = ()) -> Fragment:
+        """This graph as the fragment of ``document`` (entities and relations in id order), with
+        the ``mentions`` of its entities that name one of them, in text order."""
+        return Fragment(document, self.sorted_entities(), self.sorted_relations(),
+                        sorted({m for m in mentions if m[2] in self.entities}))
 
     def relations_of(self, entity_id: str) -> list[Relation]:
         return [r for r in self.sorted_relations() if entity_id in (r.source, r.target)]

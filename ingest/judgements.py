@@ -58,7 +58,8 @@ class Judgements:
             source, target = self.resolve(relation.source, doc_id), self.resolve(relation.target, doc_id)
             if source != target:
                 graph.add_relation(Relation.create(relation.type, source, target, relation.evidence))
-        return graph.to_fragment(fragment.document)
+        return graph.to_fragment(fragment.document, [(start, end, self.resolve(entity_id, doc_id))
+                                                      for start, end, entity_id in fragment.mentions])
 
 
 def parse_judgements(text: str, source: str = "<judgements>") -> Judgements:

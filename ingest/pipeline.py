@@ -81,7 +81,8 @@ def combine(document: Document, fragments: list[Fragment]) -> Fragment:
                 graph.add_relation(relation)  # an extractor may only relate entities some extractor found
     labels = sorted({f.document.extractor for f in fragments if f.document.extractor})
     return graph.to_fragment(Document(document.id, document.text, document.title, document.media_type,
-                                      document.sha256, " ".join(labels)))
+                                      document.sha256, " ".join(labels)),
+                             [m for fragment in fragments for m in fragment.mentions])
 
 
 class RuleExtractor:
@@ -124,7 +125,8 @@ class RuleExtractor:
                                                    attributes=dict(entry.attributes), canonical=True))
             graph.add_relation(Relation.create(item.type, item.source, item.target, [item.evidence]))
         return graph.to_fragment(Document(document.id, document.text, document.title, document.media_type,
-                                          document.sha256, self.label))
+                                          document.sha256, self.label),
+                                 [(m.start, m.end, m.entity_id) for m in mentions])
 
 
 def _attributes(extractor: RuleExtractor, mention: Mention) -> dict[str, str]:

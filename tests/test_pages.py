@@ -1,5 +1,5 @@
 """Security headers on every answer, /docs served offline from bundled Swagger UI files, and the
-index page at /: over HTTP against the real app, and in headless Chromium against `actorgraph
+API index page at /api: over HTTP against the real app, and in headless Chromium against `actorgraph
 serve` with every request that is not for that server refused."""
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_every_kind_of_answer_carries_the_security_headers(client, built):
     for response in (json_answer, problem, invalid, graph, sparql, schema):
         policy = assert_security_headers(response)
         assert set(policy) <= {"default-src", "frame-ancestors", "base-uri", "form-action"}, policy  # nothing allowed
-    for url in ("/", "/docs"):
+    for url in ("/", "/api", "/docs"):
         page = client.get(url)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), url
         assert_security_headers(page)
@@ -109,7 +109,7 @@ def test_an_unexpected_error_answer_carries_them_too(built):
 
 
 def test_page_policies_allow_exactly_the_inline_scripts_the_pages_have(client):
-    pages = {"/": client.get("/"), "/docs": client.get("/docs"),
+    pages = {"/": client.get("/"), "/api": client.get("/api"), "/docs": client.get("/docs"),
              "/viz actor": client.get("/viz", params={"actor": "NATO"}),
              "/viz question": client.get("/viz", params={"question": "crisis-coordination"}),
              "/viz full": client.get("/viz", params={"full": "true"})}
@@ -122,7 +122,8 @@ def test_page_policies_allow_exactly_the_inline_scripts_the_pages_have(client):
         assert policy["connect-src"] == ["'self'"] and policy["img-src"] == ["'self'", "data:"], name
         needed = {csp_hash(code) for code in inline_scripts(response.text)}
         assert needed <= set(scripts), (name, needed - set(scripts))
-    assert len(inline_scripts(pages["/"].text)) == 0 and len(inline_scripts(pages["/docs"].text)) == 1
+    assert len(inline_scripts(pages["/"].text)) == 0 and len(inline_scripts(pages["/api"].text)) == 0
+    assert len(inline_scripts(pages["/docs"].text)) == 1
     assert len(inline_scripts(pages["/viz actor"].text)) == 2 and len(inline_scripts(pages["/viz full"].text)) == 2
     # the hashes come from the views' own code, not from the page sent: a script that got into a
     # page some other way is not allowed by its policy
@@ -134,7 +135,7 @@ def test_page_policies_allow_exactly_the_inline_scripts_the_pages_have(client):
 
 
 def test_the_index_page_links_every_part_of_the_api(client):
-    response = client.get("/")
+    response = client.get("/api")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
     assert "<title>actorgraph" in page and "<script" not in page
@@ -153,6 +154,7 @@ def test_the_index_page_links_every_part_of_the_api(client):
         followed = client.get(href)
         assert followed.status_code == 200, (href, followed.text[:300])
     assert "/" not in client.get("/openapi.json").json()["paths"]
+    assert "/api" not in client.get("/openapi.json").json()["paths"]
     assert "/docs" not in client.get("/openapi.json").json()["paths"]
 
 
@@ -232,7 +234,7 @@ def test_docs_index_and_views_work_in_a_browser_under_the_policy(built):
                 ".swagger-ui .opblock .opblock-summary-path", "(all) => all.map(e => e.textContent)")
             assert "/cypher" in operations and "/actors" in operations, operations
             assert "/docs" not in operations and "/" not in operations, operations
-            index = _open(browser, base, "/", "a[href='/docs']", "index")
+            index = _open(browser, base, "/api", "a[href='/docs']", "index")
             assert "POST /cypher" in index["text"]
             # the index page's style applied, so its hashed <style> was allowed
             assert index["page"].evaluate("() => getComputedStyle(document.body).maxWidth") != "none"
