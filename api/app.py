@@ -32,9 +32,9 @@ from ..graph.ontology import EntityType
 from ..graph.outputs import summary
 from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
-from ..queries.catalog import QuestionError, ask, get_question, load_catalog
+from ..queries.catalog import QuestionError, get_question, load_catalog
 from . import models
-from .service import BadUpload, GraphService, NotFound, remember
+from .service import BadUpload, GraphService, NotFound, TooSlow, remember
 from .pages import install_pages
 from .settings import ApiSettings
 from .query_workers import CypherJob, QueryFailed, QueryPool, QueryStopped, SparqlJob
@@ -54,7 +54,7 @@ class ApiProblem(Exception):
         super().__init__(detail)
         self.status, self.detail = status, detail
         self.title = title or {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-                               406: "Not acceptable", 408: "Query timeout", 413: "Too large",
+                               406: "Not acceptable", 408: "Query timeout", 413: "Too large", 503: "Try again later",
                                415: "Unsupported media type", 422: "Invalid parameter"}.get(status, "Error")
 
 
@@ -244,14 +244,13 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             elif key not in ("engine", "offset"):
                 allowed = ", ".join(sorted(declared | {"engine", "limit", "offset"}))
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
-        snapshot = service.snapshot
         engine = engine or asked.engines[0]
         try:
-            with snapshot.answering:
-                rows = remember(snapshot.answers, (name, engine, tuple(sorted(params.items()))),
-                                lambda: ask(snapshot.engines, name, params, engine)[1], limit=1_000)
+            rows = service.answer(name, params, engine)
         except QuestionError as exc:
             raise ApiProblem(400, str(exc)) from None
+        except TooSlow as exc:
+            raise ApiProblem(503, str(exc)) from None
         except (CypherError, SparqlError) as exc:
             raise _query_problem(exc) from None
         return models.QuestionAnswer(question=name, engine=engine, parameters=params,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -22,13 +23,20 @@ from ..graph.jsonio import read_json
 from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import current_build
 from ..graph.ontology import EntityType
-from ..queries.catalog import Engines
+from ..queries.catalog import Engines, ask
+
+QUESTION_THREADS = 2  # named questions computed at once; more wait their turn (and their time limit)
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class NotFound(LookupError):
     """An actor, question or document that is not in the graph."""
+
+
+class TooSlow(RuntimeError):
+    """A named question that did not answer within the time limit (HTTP 503). Its answer is
+    still being worked out, by one of a few threads, and kept: asking again gets it."""
 
 
 class BadUpload(ValueError):
@@ -66,6 +74,7 @@ class Snapshot:
     search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
     pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
     answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
+    asking: dict[tuple, Future] = field(default_factory=dict)  # questions being answered now
     answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
 
     @property
@@ -75,15 +84,16 @@ class Snapshot:
 
     @classmethod
     def open(cls, build: Path, timeout_s: float | None = None) -> "Snapshot":
-        """The snapshot of one build folder, its graph read from graph.json."""
-        return cls.of(read_json(build / "graph.json"), build, timeout_s)
+        """The snapshot of one build folder, its graph read from graph.json (not checked
+        against the schema again: the build did that when it wrote the file)."""
+        return cls.of(read_json(build / "graph.json", check=False), build, timeout_s)
 
     @classmethod
     def of(cls, graph: Graph, build: Path, timeout_s: float | None = None) -> "Snapshot":
         """The snapshot of ``graph``, whose files and stores were written into ``build``."""
         keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
                 for label in (entity.name, *sorted(entity.aliases))]
-        return cls(graph, Engines(build, timeout_s), graph.adjacency(), keys)
+        return cls(graph, Engines(build, timeout_s, graph), graph.adjacency(), keys)
 
     def fragments(self) -> list[Fragment] | None:
         """What extraction found in each document of this build (None for a build written
@@ -117,6 +127,7 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
+        self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
         self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
 
     @property
@@ -153,6 +164,37 @@ class GraphService:
         if entity is None:
             raise NotFound(f"no actor with id {entity_id!r} (search with /actors?q=NAME)")
         return entity, snapshot.neighbours.get(entity_id, [])
+
+    def answer(self, name: str, params: dict[str, Any], engine: str) -> list[dict[str, Any]]:
+        """The rows of a named question on the current snapshot, within the time limit
+        (``timeout_s``) or :class:`TooSlow`. Concurrent askers of one question share one
+        computation; an answer is kept for the snapshot's life."""
+        snapshot = self.snapshot
+        key = (name, engine, tuple(sorted(params.items())))
+        with snapshot.answering:
+            rows = snapshot.answers.get(key)
+            if rows is not None:
+                return rows
+            future = snapshot.asking.get(key)
+            if future is None:
+                future = snapshot.asking[key] = self._questions.submit(self._ask, snapshot, key, params)
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            raise TooSlow(f"question {name!r} did not answer within the time limit of {self.timeout_s:g} s; "
+                          "its answer is still being worked out: ask again in a moment") from None
+
+    @staticmethod
+    def _ask(snapshot: Snapshot, key: tuple, params: dict[str, Any]) -> list[dict[str, Any]]:
+        name, engine, _ = key
+        try:
+            rows = ask(snapshot.engines, name, params, engine)[1]
+            with snapshot.answering:
+                remember(snapshot.answers, key, lambda: rows, limit=1_000)
+            return rows
+        finally:
+            with snapshot.answering:
+                snapshot.asking.pop(key, None)
 
     def upload_name(self, filename: str) -> str:
         """The name an upload is kept under, or BadUpload naming what is wrong with it."""
@@ -217,4 +259,5 @@ class GraphService:
             staged.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self._questions.shutdown(wait=False, cancel_futures=True)
         self.snapshot.engines.close()

@@ -11,12 +11,13 @@ the previous one current.
       builds/000007/graph.json, ...     the builds (the current one and two before it)
       graph.json -> current/graph.json  fixed links, so build/graph.json is always the current one
 
-Files of a build: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF),
+Files of a build: ``graph.json`` (ONTOLOGY.md, checked against its schema here, once, so
+serving it need not), ``graph.nt``, ``graph.ttl`` and ``graph.jsonld`` (RDF, streamed),
 ``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted, and which
-documents are not in German),
-``fragments.jsonl`` (what extraction found in each document, so one document can be replaced
-or removed without reading the others); stores: ``oxigraph/`` (SPARQL), ``ladybug/``
-(embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
+documents are not in German), ``fragments.jsonl`` (what extraction found in each document, so
+one document can be replaced or removed without reading the others), ``brokers.json`` (the
+brokers question, computed once); stores: ``oxigraph/`` (SPARQL, bulk-loaded from
+``graph.nt``), ``ladybug/`` (embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ from .fragments import FRAGMENTS_FILE, write_fragments
 from .jsonio import dumps, validate
 from .model import Fragment, Graph
 from .networkx_view import write_graphml
-from .rdf import write_rdf
+from .rdf import NTRIPLES_FILE, write_rdf
 
-OUTPUT_FILES = ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
+OUTPUT_FILES = ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
 CURRENT = "current"
 BUILDS = "builds"
 KEEP_BUILDS = 3  # the current build and two before it, for requests still reading them
@@ -45,7 +46,7 @@ KEEP_BUILDS = 3  # the current build and two before it, for requests still readi
 def _write_sparql_store(graph: Graph, folder: Path) -> None:
     from .sparql_store import write_store
 
-    write_store(graph, folder)
+    write_store(graph, folder, triples_file=folder / NTRIPLES_FILE)  # written by write_rdf before the stores
 
 
 def _write_cypher_store(graph: Graph, folder: Path) -> None:
@@ -60,8 +61,15 @@ def _write_neo4j_files(graph: Graph, folder: Path) -> None:
     write_import_files(graph, folder)
 
 
-# The stores the query commands read, built inside the same staging folder as the files.
-STORE_WRITERS = (_write_sparql_store, _write_cypher_store, _write_neo4j_files)
+def _write_brokers(graph: Graph, folder: Path) -> None:
+    from ..queries.analytics import write_brokers
+
+    write_brokers(graph, folder)
+
+
+# The stores the query commands read, and what questions read precomputed (brokers.json),
+# built inside the same staging folder as the files.
+STORE_WRITERS = (_write_sparql_store, _write_cypher_store, _write_neo4j_files, _write_brokers)
 
 
 @dataclass

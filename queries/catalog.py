@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..graph.model import Graph
 
 ENGINES = ("cypher", "sparql", "networkx")
 
@@ -124,12 +127,12 @@ def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
 class Engines:
     """The stores of one build folder, opened read-only on first use."""
 
-    def __init__(self, out: Path, timeout_s: float | None = None) -> None:
+    def __init__(self, out: Path, timeout_s: float | None = None, graph: Graph | None = None) -> None:
         self.out = Path(out)
-        self.timeout_s = timeout_s  # per Cypher query; None: no limit
+        self.timeout_s = timeout_s  # per query; None: no limit
         self._cypher = None
         self._sparql = None
-        self._graph = None
+        self._graph = graph  # the build's graph, when the caller has it in memory already
 
     @property
     def cypher(self):
@@ -152,7 +155,7 @@ class Engines:
         if self._graph is None:
             from ..graph.jsonio import read_json
 
-            self._graph = read_json(self.out / "graph.json")
+            self._graph = read_json(self.out / "graph.json", check=False)  # checked when built
         return self._graph
 
     def close(self) -> None:
@@ -171,7 +174,8 @@ def ask(engines: Engines, name: str, params: dict[str, Any] | None = None,
     if engine == "networkx":
         from . import analytics
 
-        rows = getattr(analytics, name.replace("-", "_"))(engines.graph, **params)
+        # the build folder, where a build keeps what it computed in advance (brokers.json)
+        rows = getattr(analytics, name.replace("-", "_"))(engines.graph, **params, folder=engines.out)
         return question, rows_for(question, list(question.columns), rows, keep_order=True)
     if engine == "cypher":
         # every declared parameter is passed; an absent optional one as '' (the queries test for it)

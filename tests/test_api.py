@@ -201,6 +201,22 @@ def test_cypher_timeout_is_a_4xx(built):
     assert_problem(response, 408, "time")
 
 
+def test_a_question_past_its_time_limit_is_503_and_its_answer_comes_later(built):
+    """The question is worked out by a thread of its own; the asker gets 503 at the limit, and
+    the answer, kept, when asking again. (No engine answers within a microsecond.)"""
+    hasty = TestClient(create_app(built, ApiSettings(query_timeout_s=1e-6)))
+    assert_problem(hasty.get("/questions/communities"), 503, "time limit", "again")
+    for _ in range(600):  # the thread finishes; nothing here is timed
+        answer = hasty.get("/questions/communities")
+        if answer.status_code == 200:
+            break
+        assert_problem(answer, 503, "time limit")
+        time.sleep(0.1)
+    assert answer.status_code == 200 and answer.json()["rows"]
+    patient = TestClient(create_app(built, ApiSettings()))
+    assert patient.get("/questions/communities").json()["rows"] == answer.json()["rows"]
+
+
 # -- hostile input: refused with 4xx, the graph unchanged ----------------------------------------
 
 SPARQL_WRITES = ["INSERT DATA { <http://x/a> <http://x/b> <http://x/c> }",
