@@ -29,7 +29,6 @@ from ..graph.cypher_store import CypherError
 from ..graph.errors import stopped_by_time_limit, without_paths
 from ..graph.model import Entity, Relation
 from ..graph.ontology import EntityType
-from ..graph.outputs import summary
 from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
 from ..queries.catalog import QuestionError, get_question, load_catalog
@@ -165,7 +164,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
                              query_sandbox=pool_holder[0].confinement() if pool_holder else {},
-                             **summary(service.graph))
+                             **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
     def graph_json() -> FileResponse:

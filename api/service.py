@@ -10,11 +10,11 @@ request never sees a half-written or mixed graph.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -63,19 +63,24 @@ def safe_filename(name: str) -> str:
     return cleaned[:120]
 
 
-@dataclass
 class Snapshot:
     """One built graph: the model (for search and actor pages), an index of each entity's
-    relations, and the stores (for queries)."""
+    relations, and the stores (for queries). The model is read from graph.json on first use
+    (``load``; the server starts it in the background), so a server answers /health from the
+    build's counts in build.json while a large graph is still being read."""
 
-    graph: Graph
-    engines: Engines
-    neighbours: dict[str, list[Relation]] = field(default_factory=dict)
-    search_keys: list[tuple[str, str]] = field(default_factory=list)  # (casefolded name or alias, id)
-    pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
-    answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
-    asking: dict[tuple, Future] = field(default_factory=dict)  # questions being answered now
-    answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
+    def __init__(self, build: Path, timeout_s: float | None = None, graph: Graph | None = None) -> None:
+        self.engines = Engines(build, timeout_s, lambda: self.graph)
+        self.pages: dict[tuple[str, bool], bytes] = {}  # rendered actor pages of this snapshot
+        self.answers: dict[tuple, list] = {}  # question rows of this snapshot
+        self.asking: dict[tuple, Future] = {}  # questions being answered now
+        self.answering = threading.Lock()  # one answer for concurrent askers
+        self._loading = threading.Lock()
+        self._graph: Graph | None = None
+        self.neighbours: dict[str, list[Relation]] = {}
+        self.search_keys: list[tuple[str, str]] = []  # (casefolded name or alias, id)
+        if graph is not None:
+            self._index(graph)
 
     @property
     def folder(self) -> Path:
@@ -84,16 +89,45 @@ class Snapshot:
 
     @classmethod
     def open(cls, build: Path, timeout_s: float | None = None) -> "Snapshot":
-        """The snapshot of one build folder, its graph read from graph.json (not checked
-        against the schema again: the build did that when it wrote the file)."""
-        return cls.of(read_json(build / "graph.json", check=False), build, timeout_s)
+        """The snapshot of one build folder; its graph is read from graph.json on first use
+        (not checked against the schema again: the build did that when it wrote the file)."""
+        return cls(build, timeout_s)
 
     @classmethod
     def of(cls, graph: Graph, build: Path, timeout_s: float | None = None) -> "Snapshot":
         """The snapshot of ``graph``, whose files and stores were written into ``build``."""
-        keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
-                for label in (entity.name, *sorted(entity.aliases))]
-        return cls(graph, Engines(build, timeout_s, graph), graph.adjacency(), keys)
+        return cls(build, timeout_s, graph)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self.load()
+        assert self._graph is not None
+        return self._graph
+
+    def load(self) -> None:
+        """Read the graph and index it, once, whoever asks first."""
+        with self._loading:
+            if self._graph is None:
+                self._index(read_json(self.folder / "graph.json", check=False))
+
+    def _index(self, graph: Graph) -> None:
+        self.search_keys = [(label.casefold(), entity.id) for entity in graph.sorted_entities()
+                            for label in (entity.name, *sorted(entity.aliases))]
+        self.neighbours = graph.adjacency()
+        self._graph = graph  # last: a reader that sees the graph sees its indexes
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by type (``outputs.summary``): the build's own record of them while the
+        graph is not read yet."""
+        from ..graph.outputs import summary
+
+        if self._graph is None:
+            try:
+                return json.loads((self.folder / "build.json").read_text(encoding="utf-8"))["summary"]
+            except (OSError, ValueError, KeyError):
+                pass
+        return summary(self.graph)
 
     def fragments(self) -> list[Fragment] | None:
         """What extraction found in each document of this build (None for a build written
@@ -129,6 +163,8 @@ class GraphService:
         self._write_lock = threading.Lock()
         self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
         self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
+        # read the graph now, beside the requests: /health answers meanwhile from build.json
+        threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
 
     @property
     def graph(self) -> Graph:

@@ -34,8 +34,6 @@ from typing import Callable, Iterable
 from .fragments import FRAGMENTS_FILE, write_fragments
 from .jsonio import dumps, validate
 from .model import Fragment, Graph
-from .networkx_view import write_graphml
-from .rdf import NTRIPLES_FILE, write_rdf
 
 OUTPUT_FILES = ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
 CURRENT = "current"
@@ -45,6 +43,8 @@ KEEP_BUILDS = 3  # the current build and two before it, for requests still readi
 
 def _write_sparql_store(graph: Graph, folder: Path) -> None:
     from .sparql_store import write_store
+
+    from .rdf import NTRIPLES_FILE
 
     write_store(graph, folder, triples_file=folder / NTRIPLES_FILE)  # written by write_rdf before the stores
 
@@ -108,6 +108,9 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
     that fails to build leaves the previous build current. ``fragments``, when given, are
     kept beside the graph (``fragments.jsonl``).
     """
+    from .networkx_view import write_graphml  # here, not above: a server imports this module,
+    from .rdf import NTRIPLES_FILE, write_rdf  # and neither networkx nor rdflib need start with it
+
     out = Path(out).resolve()
     builds = _prepare(out)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))

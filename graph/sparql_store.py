@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from .errors import one_line
 from .model import Graph
-from .rdf import link_nquads, write_ntriples
 
 STORE_DIR = "oxigraph"
 PREFIXES = {
@@ -42,6 +41,8 @@ def write_store(graph: Graph, folder: Path, triples_file: Path | None = None) ->
     """Bulk-load the graph's triples into an Oxigraph store under ``folder``, from
     ``triples_file`` (the build's ``graph.nt``; when not given, one is written and removed),
     and the traversal index (``rdf.link_nquads``) into its named graph."""
+    from .rdf import link_nquads, write_ntriples  # writing only: a server never imports rdflib
+
     folder = Path(folder)
     path = folder / STORE_DIR
     links, written = folder / "links.nq.tmp", None

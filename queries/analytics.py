@@ -19,6 +19,7 @@ question, so asking never costs more than reading a file.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from ..graph.networkx_view import to_networkx
 from ..graph.ontology import ACTOR_TYPES, PLACE_TYPES
 
 BROKERS_FILE = "brokers.json"
-PIVOTS = 200  # sources of shortest paths sampled; a graph with fewer bodies is computed exactly
+PIVOTS = 100  # sources of shortest paths sampled (each a search of its component); fewer bodies: exact
 SEED = 14  # fixed, so the same graph gives the same ranking
 BROKER_TYPES = frozenset(t.value for t in ACTOR_TYPES - PLACE_TYPES)
 
@@ -46,14 +47,59 @@ def undirected(graph: Graph, types: frozenset[str] | None = None) -> nx.Graph:
 def broker_scores(graph: Graph, pivots: int = PIVOTS) -> dict[str, Any]:
     """Every body's betweenness among bodies, sampled from ``pivots`` sources chosen with a
     fixed seed (exact when there are no more bodies than that), best first; and the number of
-    pivots used. Costs ``pivots`` breadth-first searches, whatever the size of the graph."""
+    pivots used. The values are networkx's ``betweenness_centrality(view, k=pivots,
+    normalized=True, seed=SEED)`` (a test compares), computed by :func:`sampled_betweenness`:
+    its searches visit only the pivot's component, networkx's every node (13 s at 30,000
+    bodies in pairs, against a fraction of a second)."""
     view = undirected(graph, BROKER_TYPES)
-    k = pivots if view.number_of_nodes() > pivots else None
-    scores = nx.betweenness_centrality(view, k=k, normalized=True, seed=SEED)
+    nodes = list(view.nodes())
+    k = pivots if len(nodes) > pivots else None
+    sources = random.Random(SEED).sample(nodes, k) if k else nodes  # networkx's draw for the same seed
+    scores = dict(zip(nodes, sampled_betweenness(view, nodes, sources)))
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    return {"pivots": k or view.number_of_nodes(), "bodies": view.number_of_nodes(),
+    return {"pivots": len(sources), "bodies": len(nodes),
             "ranking": [{"id": node, "name": view.nodes[node]["name"], "type": view.nodes[node]["type"],
                          "betweenness": round(score, 6), "degree": view.degree(node)} for node, score in ranked]}
+
+
+def sampled_betweenness(view: nx.Graph, nodes: list[str], sources: list[str]) -> list[float]:
+    """Brandes' betweenness of ``nodes`` from shortest paths out of ``sources`` only, scaled
+    as networkx scales a sample (normalised, endpoints excluded). Arrays by node number, and
+    each search resets only what it visited."""
+    number = {node: index for index, node in enumerate(nodes)}
+    adjacent = [[number[m] for m in view.adj[node]] for node in nodes]
+    n = len(nodes)
+    score, sigma, delta, distance = [0.0] * n, [0.0] * n, [0.0] * n, [-1] * n
+    for source in (number[s] for s in sources):
+        order, distance[source], sigma[source] = [source], 0, 1.0
+        position = 0
+        while position < len(order):  # breadth first, counting shortest paths
+            v = order[position]
+            position += 1
+            step, paths = distance[v] + 1, sigma[v]
+            for w in adjacent[v]:
+                if distance[w] < 0:
+                    distance[w] = step
+                    order.append(w)
+                if distance[w] == step:
+                    sigma[w] += paths
+        for w in reversed(order):  # dependencies, from the farthest back
+            before, share = distance[w] - 1, (1.0 + delta[w]) / sigma[w]
+            for v in adjacent[w]:
+                if distance[v] == before:
+                    delta[v] += sigma[v] * share
+            if w != source:
+                score[w] += delta[w]
+        for v in order:
+            distance[v], sigma[v], delta[v] = -1, 0.0, 0.0
+    pairs = n - 1  # networkx's _rescale without endpoints
+    if pairs < 2:
+        return score
+    k = len(sources)
+    if k == n:
+        return [value / (pairs * (pairs - 1)) for value in score]
+    chosen = {number[s] for s in sources}
+    return [value / (((k - 1) if index in chosen else k) * (pairs - 1)) for index, value in enumerate(score)]
 
 
 def write_brokers(graph: Graph, folder: Path) -> Path:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from ..graph.model import Graph
@@ -127,12 +127,13 @@ def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
 class Engines:
     """The stores of one build folder, opened read-only on first use."""
 
-    def __init__(self, out: Path, timeout_s: float | None = None, graph: Graph | None = None) -> None:
+    def __init__(self, out: Path, timeout_s: float | None = None,
+                 graph: Graph | Callable[[], Graph] | None = None) -> None:
         self.out = Path(out)
         self.timeout_s = timeout_s  # per query; None: no limit
         self._cypher = None
         self._sparql = None
-        self._graph = graph  # the build's graph, when the caller has it in memory already
+        self._graph = graph  # the build's graph, or how the caller gets it, when the caller has it
 
     @property
     def cypher(self):
@@ -152,6 +153,8 @@ class Engines:
 
     @property
     def graph(self):
+        if callable(self._graph):
+            return self._graph()
         if self._graph is None:
             from ..graph.jsonio import read_json
 

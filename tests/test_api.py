@@ -76,6 +76,18 @@ def test_health_reports_stores_and_graph_size(client, graph_data):
         assert path in paths, path
 
 
+def test_a_snapshot_counts_from_the_build_before_reading_the_graph(built, graph):
+    """What /health shows while a large graph is still being read: build.json's counts, the
+    same as the graph's."""
+    from actorgraph.api.service import Snapshot
+    from actorgraph.graph.outputs import summary
+
+    snapshot = Snapshot.open(built)
+    assert snapshot.summary() == summary(graph)
+    assert snapshot.search_keys == []  # nothing read yet
+    assert snapshot.graph.to_json() == graph.to_json() and snapshot.search_keys
+
+
 def test_actor_search_by_name_alias_and_type_with_pagination(client, graph_data):
     nato = next(n for n in graph_data["nodes"] if n["name"] == "NATO")
     by_name = client.get("/actors", params={"q": "nato"}).json()

@@ -101,7 +101,7 @@ def test_brokers_are_bodies_read_from_the_build(engines, graph_data, built):
 
 def test_brokers_are_sampled_past_the_pivots_and_find_the_bridge():
     """Two agencies with 150 partners each, partners of each other, all seated in one city:
-    sampled from 200 of 302 bodies, the two hubs still rank first, the city not at all."""
+    sampled from 100 of 302 bodies, the two hubs still rank first, the city not at all."""
     from actorgraph.queries.analytics import PIVOTS, brokers
 
     hubs = [Entity.create("Agency", "Nabe Nord"), Entity.create("Agency", "Nabe Sued")]
@@ -116,6 +116,30 @@ def test_brokers_are_sampled_past_the_pivots_and_find_the_bridge():
     assert {r["id"] for r in rows[:2]} == {h.id for h in hubs}
     assert rows[0]["pivots"] == PIVOTS < len(graph.entities) - 1
     assert rows[2]["betweenness"] < rows[1]["betweenness"] / 10
+
+
+def test_sampled_betweenness_is_networkx_s():
+    """The brokers' own searches give networkx's sampled betweenness, pivot for pivot, on a
+    random graph of bodies and places (only the bodies count)."""
+    import random
+
+    import networkx as nx
+
+    from actorgraph.queries.analytics import BROKER_TYPES, PIVOTS, SEED, broker_scores, undirected
+
+    rng = random.Random(3)
+    entities = [Entity.create(rng.choice(["Agency", "Organization", "City"]), f"Stelle {k}") for k in range(260)]
+    ev = Evidence("a.txt", "Satz.", 0, 5)
+    relations = {}
+    for _ in range(420):
+        a, b = rng.sample(entities, 2)
+        relation = Relation.create("COOPERATES_WITH", a.id, b.id, [ev])
+        relations[relation.key] = relation
+    graph = merge_fragments([Fragment(Document("a.txt"), entities, list(relations.values()))])
+    ours = {row["id"]: row["betweenness"] for row in broker_scores(graph)["ranking"]}
+    expected = nx.betweenness_centrality(undirected(graph, BROKER_TYPES), k=PIVOTS, normalized=True, seed=SEED)
+    assert len(ours) == len(expected) > PIVOTS and max(expected.values()) > 0
+    assert all(abs(ours[node] - value) < 1e-6 for node, value in expected.items())
 
 
 def test_parameters_are_checked(engines):
