@@ -32,13 +32,12 @@ from ..graph.lookup import ActorIndex, ActorLookupError, AmbiguousActor
 from ..graph.model import Entity, Relation
 from ..graph.networkx_view import EXPORT_FORMATS, export_bytes
 from ..graph.ontology import EntityType
-from ..graph.outputs import summary
 from ..graph.sparql_guard import SparqlRefused, check_services
 from ..graph.sparql_store import SparqlError
-from ..queries.catalog import QuestionError, ask, get_question, load_catalog
+from ..queries.catalog import QuestionError, get_question, load_catalog
 from . import models
 from .explorer import install_explorer
-from .service import BadUpload, GraphService, remember
+from .service import BadUpload, GraphService, TooSlow, remember
 from .tabular import CSV_MEDIA, csv_text, wants_csv
 from .pages import install_pages
 from .settings import ApiSettings
@@ -60,6 +59,7 @@ class ApiProblem(Exception):
         self.status, self.detail = status, detail
         self.title = title or {400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
                                406: "Not acceptable", 408: "Query timeout", 409: "Ambiguous", 413: "Too large",
+                               503: "Try again later",
                                415: "Unsupported media type", 422: "Invalid parameter"}.get(status, "Error")
 
 
@@ -191,7 +191,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
                              query_sandbox=pool_holder[0].confinement() if pool_holder else {},
-                             **summary(service.graph))
+                             **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
     def graph_json() -> FileResponse:
@@ -281,14 +281,13 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             elif key not in ("engine", "offset", "format"):
                 allowed = ", ".join(sorted(declared | {"engine", "limit", "offset", "format"}))
                 raise ApiProblem(400, f"unknown parameter {key!r} for question {name!r} (parameters: {allowed})")
-        snapshot = service.snapshot
         engine = engine or asked.engines[0]
         try:
-            with snapshot.answering:
-                rows = remember(snapshot.answers, (name, engine, tuple(sorted(params.items()))),
-                                lambda: ask(snapshot.engines, name, params, engine)[1], limit=1_000)
+            rows = service.answer(name, params, engine)
         except QuestionError as exc:
             raise ApiProblem(400, str(exc)) from None
+        except TooSlow as exc:
+            raise ApiProblem(503, str(exc)) from None
         except (CypherError, SparqlError) as exc:
             raise _query_problem(exc) from None
         if wants_csv(format, accept):

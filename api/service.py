@@ -10,10 +10,11 @@ request never sees a half-written or mixed graph.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any, Callable
 
@@ -22,9 +23,16 @@ from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
 from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
 from ..graph.outputs import current_build
-from ..queries.catalog import Engines
+from ..queries.catalog import Engines, ask
+
+QUESTION_THREADS = 2  # named questions computed at once; more wait their turn (and their time limit)
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class TooSlow(RuntimeError):
+    """A named question that did not answer within the time limit (HTTP 503). Its answer is
+    still being worked out, by one of a few threads, and kept: asking again gets it."""
 
 
 class BadUpload(ValueError):
@@ -51,18 +59,25 @@ def safe_filename(name: str) -> str:
     return cleaned[:120]
 
 
-@dataclass
 class Snapshot:
     """One built graph: the model (for search and actor pages), an index of each entity's
-    relations, and the stores (for queries)."""
+    relations, and the stores (for queries). The model is read from graph.json on first use
+    (``load``; the server starts it in the background), so a server answers /health from the
+    build's counts in build.json while a large graph is still being read."""
 
-    graph: Graph
-    engines: Engines
-    neighbours: dict[str, list[Relation]] = field(default_factory=dict)
-    pages: dict[tuple[str, bool], bytes] = field(default_factory=dict)  # rendered actor pages of this snapshot
-    answers: dict[tuple, list] = field(default_factory=dict)  # question rows of this snapshot
-    documents: dict[str, dict] = field(default_factory=dict)  # document views of this snapshot
-    answering: threading.Lock = field(default_factory=threading.Lock)  # one answer for concurrent askers
+    def __init__(self, build: Path, timeout_s: float | None = None, graph: Graph | None = None) -> None:
+        self.engines = Engines(build, timeout_s, graph=lambda: self.graph, actors=lambda: self.actors)
+        self.pages: dict[tuple[str, bool], bytes] = {}  # rendered actor pages of this snapshot
+        self.answers: dict[tuple, list] = {}  # question rows of this snapshot
+        self.documents: dict[str, dict] = {}  # document views of this snapshot
+        self.asking: dict[tuple, Future] = {}  # questions being answered now
+        self.answering = threading.Lock()  # one answer for concurrent askers
+        self._loading = threading.Lock()
+        self._graph: Graph | None = None
+        self._actors: ActorIndex | None = None
+        self.neighbours: dict[str, list[Relation]] = {}
+        if graph is not None:
+            self._index(graph)
 
     @property
     def folder(self) -> Path:
@@ -71,21 +86,51 @@ class Snapshot:
 
     @classmethod
     def open(cls, build: Path, timeout_s: float | None = None) -> "Snapshot":
-        """The snapshot of one build folder, its graph read from graph.json."""
-        return cls.of(read_json(build / "graph.json"), build, timeout_s)
+        """The snapshot of one build folder; its graph is read from graph.json on first use
+        (not checked against the schema again: the build did that when it wrote the file)."""
+        return cls(build, timeout_s)
 
     @classmethod
     def of(cls, graph: Graph, build: Path, timeout_s: float | None = None) -> "Snapshot":
         """The snapshot of ``graph``, whose files and stores were written into ``build``."""
-        adjacency = graph.adjacency()
-        engines = Engines(build, timeout_s, graph=graph, adjacency=adjacency)
-        engines.actors  # the lookup index now, not at the first search
-        return cls(graph, engines, adjacency)
+        return cls(build, timeout_s, graph)
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self.load()
+        assert self._graph is not None
+        return self._graph
+
+    def load(self) -> None:
+        """Read the graph and index it, once, whoever asks first."""
+        with self._loading:
+            if self._graph is None:
+                self._index(read_json(self.folder / "graph.json", check=False))
 
     @property
     def actors(self) -> ActorIndex:
         """The one actor lookup of this graph (search, parameters, views, exports)."""
-        return self.engines.actors
+        self.graph  # read, and indexed, on first use
+        assert self._actors is not None
+        return self._actors
+
+    def _index(self, graph: Graph) -> None:
+        self.neighbours = graph.adjacency()
+        self._actors = ActorIndex(graph, self.neighbours)
+        self._graph = graph  # last: a reader that sees the graph sees its indexes
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by type (``outputs.summary``): the build's own record of them while the
+        graph is not read yet."""
+        from ..graph.outputs import summary
+
+        if self._graph is None:
+            try:
+                return json.loads((self.folder / "build.json").read_text(encoding="utf-8"))["summary"]
+            except (OSError, ValueError, KeyError):
+                pass
+        return summary(self.graph)
 
     def fragments(self) -> list[Fragment] | None:
         """What extraction found in each document of this build (None for a build written
@@ -119,7 +164,10 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
+        self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
         self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
+        # read the graph now, beside the requests: /health answers meanwhile from build.json
+        threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
 
     @property
     def graph(self) -> Graph:
@@ -128,6 +176,37 @@ class GraphService:
     @property
     def engines(self) -> Engines:
         return self.snapshot.engines
+
+    def answer(self, name: str, params: dict[str, Any], engine: str) -> list[dict[str, Any]]:
+        """The rows of a named question on the current snapshot, within the time limit
+        (``timeout_s``) or :class:`TooSlow`. Concurrent askers of one question share one
+        computation; an answer is kept for the snapshot's life."""
+        snapshot = self.snapshot
+        key = (name, engine, tuple(sorted(params.items())))
+        with snapshot.answering:
+            rows = snapshot.answers.get(key)
+            if rows is not None:
+                return rows
+            future = snapshot.asking.get(key)
+            if future is None:
+                future = snapshot.asking[key] = self._questions.submit(self._ask, snapshot, key, params)
+        try:
+            return future.result(timeout=self.timeout_s)
+        except FutureTimeout:
+            raise TooSlow(f"question {name!r} did not answer within the time limit of {self.timeout_s:g} s; "
+                          "its answer is still being worked out: ask again in a moment") from None
+
+    @staticmethod
+    def _ask(snapshot: Snapshot, key: tuple, params: dict[str, Any]) -> list[dict[str, Any]]:
+        name, engine, _ = key
+        try:
+            rows = ask(snapshot.engines, name, params, engine)[1]
+            with snapshot.answering:
+                remember(snapshot.answers, key, lambda: rows, limit=1_000)
+            return rows
+        finally:
+            with snapshot.answering:
+                snapshot.asking.pop(key, None)
 
     def upload_name(self, filename: str) -> str:
         """The name an upload is kept under, or BadUpload naming what is wrong with it."""
@@ -192,4 +271,5 @@ class GraphService:
             staged.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self._questions.shutdown(wait=False, cancel_futures=True)
         self.snapshot.engines.close()

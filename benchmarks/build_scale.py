@@ -1,11 +1,16 @@
 """A build at scale with every store: a generated collection of German documents whose actor
 names and aliases hold each character a CSV loader can trip over, built into the JSON, RDF,
-Oxigraph, LadybugDB and Neo4j outputs, with the counts each store holds and the seconds each
-step took.
+Oxigraph, LadybugDB and Neo4j outputs; then served. For each size it prints the cold build's
+seconds (and each step's), its peak memory, the seconds `actorgraph serve` takes to answer
+/health and the brokers question from a cold cache (medians of three starts), and at the end
+the ratio of build times between the largest and the smallest size (issue #14 asks
+t(10k) / t(1k) <= 11, peak memory <= 1.5 GiB, /health within 3 s, brokers within 5 s).
 
-    python benchmarks/build_scale.py                   # 2,000 documents
-    python benchmarks/build_scale.py --documents 5000 --workers 2
+    python benchmarks/build_scale.py                          # 1,000 and 10,000 documents
+    python benchmarks/build_scale.py --documents 2000 --workers 2
+    python benchmarks/build_scale.py --documents 100000       # optional: about an hour
 
+Each build runs in a process of its own (its peak resident memory is that process's).
 Every document names three plain actors (two agencies and a foundation); every one of them
 also names one troublesome actor: from a gazetteer (comma, semicolon, pipe, backslash, quotes),
 from the text ("Stiftung "Zukunft X"", "O'X"), or verbatim between guillemets with a newline
@@ -17,7 +22,11 @@ CSV reader used to guess the dialect from. tests/test_store_scale.py builds the 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -112,7 +121,7 @@ def generate(folder: Path, documents: int) -> Collection:
                      f"Im Jahr {2001 + number % 24} berichtete die {second} über die gemeinsame Arbeit."]
         (texts / f"dokument_{number:05d}.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
     gazetteer.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Collection(texts, Settings(gazetteer_files=(str(gazetteer),), extractors=(EXTRACTOR,)))
+    return generate_settings(folder)
 
 
 def troublesome(text: str | None) -> set[str]:
@@ -154,42 +163,126 @@ def store_counts(build: Path) -> dict[str, int]:
     return counts
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, default=2000, help="documents to generate (default 2000)")
-    parser.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
-    args = parser.parse_args(argv)
-
+def cold_build(folder: Path, workers: int) -> dict:
+    """Build the collection generated in ``folder`` into ``folder/build`` the way ``actorgraph
+    build`` does (run in this process: the caller starts one per build); the seconds of each
+    step, and a second merge of the same fragments timed on its own."""
+    from actorgraph.graph.model import merge_fragments
     from actorgraph.graph.outputs import STORE_WRITERS, write_outputs
     from actorgraph.ingest.pipeline import build_graph
 
-    folder = Path(tempfile.mkdtemp(prefix="actorgraph-scale-"))
+    collection = generate_settings(folder)
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    result = build_graph([collection.documents], workers=workers, settings=collection.settings)
+    seconds["extract+merge"] = time.perf_counter() - start
+    start = time.perf_counter()
+    merge_fragments(result.fragments)
+    seconds["merge alone"] = time.perf_counter() - start
+    start = time.perf_counter()
+    write_outputs(result.graph, folder / "build", result.skipped,
+                  extra=[_timed(w, seconds) for w in STORE_WRITERS], fragments=result.fragments)
+    outputs = time.perf_counter() - start
+    seconds["files"] = outputs - sum(v for k, v in seconds.items() if k not in ("extract+merge", "merge alone"))
+    return {"documents": result.documents, "entities": len(result.graph.entities),
+            "relations": len(result.graph.relations), "seconds": seconds}
+
+
+def generate_settings(folder: Path) -> Collection:
+    """The collection :func:`generate` wrote into ``folder``."""
+    if str(TESTS) not in sys.path:
+        sys.path.append(str(TESTS))
+    return Collection(Path(folder) / "documents",
+                      Settings(gazetteer_files=(str(Path(folder) / "gazetteer.tsv"),), extractors=(EXTRACTOR,)))
+
+
+def timed_build(folder: Path, workers: int) -> tuple[float, int, dict]:
+    """Seconds and peak resident bytes of a cold build in a child process, and its report."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, __file__, "--cold-build", str(folder), "--workers", str(workers)],
+                             stdout=subprocess.PIPE, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise RuntimeError(f"the build of {folder} failed")
+    return wall, usage.ru_maxrss * 1024, json.loads(output.strip().splitlines()[-1])
+
+
+def served(build: Path) -> tuple[float, float, float]:
+    """Start `actorgraph serve` on ``build``: seconds to the first /health answer, to the first
+    (cold) brokers answer, and to a second one."""
+    import httpx
+
+    from helpers import actorgraph_command, free_port
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    start = time.perf_counter()
+    server = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(build), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        collection = generate(folder, args.documents)
-        start = time.perf_counter()
-        result = build_graph([collection.documents], workers=args.workers, settings=collection.settings)
-        extraction = time.perf_counter() - start
-        graph = result.graph
-        seconds: dict[str, float] = {}
-        start = time.perf_counter()
-        build = write_outputs(graph, folder / "build", result.skipped,
-                              extra=[_timed(w, seconds) for w in STORE_WRITERS], fragments=result.fragments)
-        outputs = time.perf_counter() - start
-        present = set().union(*(troublesome(e.name + "".join(e.aliases)) for e in graph.entities.values()))
-        print(f"documents: {result.documents:,} read, {len(result.skipped)} skipped")
-        print(f"graph: {len(graph.entities):,} entities, {len(graph.relations):,} relations")
-        print(f"troublesome characters in names/aliases: {', '.join(sorted(present)) or 'none'}; "
-              f"first such row of the Actor table: {first_troublesome_row(graph)}")
-        for name, count in store_counts(build).items():
-            print(f"{name:<18} {count:>8,}")
-        print(f"{'extraction s':<18} {extraction:>8.1f}")
-        for name, value in seconds.items():
-            print(f"{name + ' s':<18} {value:>8.1f}")
-        print(f"{'files s':<18} {outputs - sum(seconds.values()):>8.1f}  (graph.json, RDF, GraphML, fragments)")
-        print(f"{'all outputs s':<18} {outputs:>8.1f}")
-        print(f"{'total s':<18} {extraction + outputs:>8.1f}")
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if server.poll() is not None:
+                    raise RuntimeError("the server stopped while starting") from None
+                time.sleep(0.05)
+        health = time.perf_counter() - start
+        times = []
+        for _ in range(2):
+            start = time.perf_counter()
+            response = httpx.get(f"{base}/questions/brokers", timeout=120)
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+        return health, times[0], times[1]
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--documents", type=int, nargs="+", default=[1000, 10000],
+                        help="sizes of the collections to generate and build (default 1000 10000)")
+    parser.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
+    parser.add_argument("--starts", type=int, default=3, help="server starts per size (default 3)")
+    parser.add_argument("--cold-build", type=Path, help=argparse.SUPPRESS)  # the child of timed_build
+    args = parser.parse_args(argv)
+    if args.cold_build:
+        print(json.dumps(cold_build(args.cold_build, args.workers)))
+        return 0
+    sys.path.insert(0, str(TESTS))  # helpers: the entry point beside this interpreter, a free port
+
+    table = []
+    for size in args.documents:
+        folder = Path(tempfile.mkdtemp(prefix=f"actorgraph-scale-{size}-"))
+        try:
+            generate(folder, size)
+            wall, peak, report = timed_build(folder, args.workers)
+            build = folder / "build"
+            starts = [served(build) for _ in range(args.starts)]
+            counts = store_counts(build / "current")
+            row = {"documents": size, "build s": wall, "peak MiB": peak / 2**20,
+                   "health s": statistics.median(s[0] for s in starts),
+                   "brokers cold s": statistics.median(s[1] for s in starts),
+                   "brokers warm s": statistics.median(s[2] for s in starts)}
+            table.append(row)
+            print(f"\n{size:,} documents: {report['entities']:,} entities, {report['relations']:,} relations; "
+                  + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+            print("  steps s: " + ", ".join(f"{k} {v:.1f}" for k, v in report["seconds"].items()))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    columns = list(table[0])
+    print("\n" + " | ".join(f"{c:>14}" for c in columns))
+    for row in table:
+        print(" | ".join(f"{row[c]:>14,.2f}" if isinstance(row[c], float) else f"{row[c]:>14,}" for c in columns))
+    if len(table) > 1:
+        small, large = table[0], table[-1]
+        print(f"\nt({large['documents']:,}) / t({small['documents']:,}) = {large['build s'] / small['build s']:.2f} "
+              f"for {large['documents'] / small['documents']:.0f}x the documents")
     return 0
 
 

@@ -91,9 +91,11 @@ class Evidence:
         return Evidence(self.doc, self.sentence, self.start, self.end, self.context, self.since, self.date,
                         self.extractor, mentions, lead)
 
-    def sort_key(self) -> tuple[str, int, int, str, str, str, str, str]:
+    def sort_key(self) -> tuple:
+        """Document, offsets, then every other field: two different evidences never tie, so
+        their order never depends on a set's iteration order."""
         return (self.doc, self.start, self.end, self.sentence, self.context or "",
-                self.since or "", self.date or "", self.extractor)
+                self.since or "", self.date or "", self.extractor, self.mentions or (), self.lead or ())
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"doc": self.doc, "sentence": self.sentence,
@@ -357,8 +359,25 @@ class Graph:
 
 def merge_fragments(fragments: Iterable[Fragment]) -> Graph:
     """Fold fragments into one graph. Order-independent: fragments are merged by document id,
-    so which body's name wins a tie never depends on which worker finished first."""
+    so which body's name wins a tie never depends on which worker finished first.
+
+    Linear in the evidence: a relation seen again only appends its evidence, and each grown
+    relation's evidence is made distinct and sorted once at the end (``Relation.absorb`` sorts
+    on every call, quadratic for a relation stated in thousands of sentences)."""
     graph = Graph()
+    grown: set[tuple[str, str, str]] = set()
     for fragment in sorted(fragments, key=lambda f: f.document.id):
-        graph.add_fragment(fragment)
+        graph.documents[fragment.document.id] = fragment.document
+        for entity in fragment.entities:
+            graph.add_entity(entity)
+        for relation in fragment.relations:
+            existing = graph.relations.get(relation.key)
+            if existing is None:
+                graph.add_relation(relation)
+            else:
+                existing.evidence.extend(relation.evidence)
+                grown.add(relation.key)
+    for key in grown:
+        relation = graph.relations[key]
+        relation.evidence = sorted(set(relation.evidence), key=Evidence.sort_key)
     return graph

@@ -12,12 +12,13 @@ the previous one current.
       graph.json -> current/graph.json  fixed links, so build/graph.json is always the current one
       cache/fragments/ab/abcd….json     what extraction found per document (ingest/cache.py)
 
-Files of a build: ``graph.json`` (ONTOLOGY.md), ``graph.ttl`` and ``graph.jsonld`` (RDF),
+Files of a build: ``graph.json`` (ONTOLOGY.md, checked against its schema here, once, so
+serving it need not), ``graph.nt``, ``graph.ttl`` and ``graph.jsonld`` (RDF, streamed),
 ``graph.graphml`` (networkx), ``build.json`` (what was read, skipped and counted, and which
-documents are not in German),
-``fragments.jsonl`` (what extraction found in each document, so one document can be replaced
-or removed without reading the others); stores: ``oxigraph/`` (SPARQL), ``ladybug/``
-(embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
+documents are not in German), ``fragments.jsonl`` (what extraction found in each document, so
+one document can be replaced or removed without reading the others), ``brokers.json`` (the
+brokers question, computed once); stores: ``oxigraph/`` (SPARQL, bulk-loaded from
+``graph.nt``), ``ladybug/`` (embedded Cypher), ``neo4j/`` (import files for neo4j-admin).
 """
 
 from __future__ import annotations
@@ -34,10 +35,8 @@ from typing import Callable, Iterable
 from .fragments import FRAGMENTS_FILE, write_fragments
 from .jsonio import dumps, validate
 from .model import Fragment, Graph
-from .networkx_view import write_graphml
-from .rdf import write_rdf
 
-OUTPUT_FILES = ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
+OUTPUT_FILES = ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json")
 CURRENT = "current"
 BUILDS = "builds"
 KEEP_BUILDS = 3  # the current build and two before it, for requests still reading them
@@ -47,7 +46,9 @@ CACHE = "cache"  # the fragment cache (ingest/cache.py): shared by every build, 
 def _write_sparql_store(graph: Graph, folder: Path) -> None:
     from .sparql_store import write_store
 
-    write_store(graph, folder)
+    from .rdf import NTRIPLES_FILE
+
+    write_store(graph, folder, triples_file=folder / NTRIPLES_FILE)  # written by write_rdf before the stores
 
 
 def _write_cypher_store(graph: Graph, folder: Path) -> None:
@@ -62,8 +63,15 @@ def _write_neo4j_files(graph: Graph, folder: Path) -> None:
     write_import_files(graph, folder)
 
 
-# The stores the query commands read, built inside the same staging folder as the files.
-STORE_WRITERS = (_write_sparql_store, _write_cypher_store, _write_neo4j_files)
+def _write_brokers(graph: Graph, folder: Path) -> None:
+    from ..queries.analytics import write_brokers
+
+    write_brokers(graph, folder)
+
+
+# The stores the query commands read, and what questions read precomputed (brokers.json),
+# built inside the same staging folder as the files.
+STORE_WRITERS = (_write_sparql_store, _write_cypher_store, _write_neo4j_files, _write_brokers)
 
 
 @dataclass
@@ -102,6 +110,9 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
     that fails to build leaves the previous build current. ``fragments``, when given, are
     kept beside the graph (``fragments.jsonl``).
     """
+    from .networkx_view import write_graphml  # here, not above: a server imports this module,
+    from .rdf import NTRIPLES_FILE, write_rdf  # and neither networkx nor rdflib need start with it
+
     out = Path(out).resolve()
     builds = _prepare(out)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))

@@ -2,7 +2,7 @@
 
 Queries run on a store opened read-only, so no query can change it; parameters are bound by
 ``VALUES`` blocks of terms Oxigraph serialises (see ``bind``), never spliced into the query text.
-Besides the graph in the default graph, the store holds a traversal index (``ag:linked`` both
+The store is bulk-loaded from the build's ``graph.nt``. Besides the graph in the default graph, the store holds a traversal index (``ag:linked`` both
 ways for every related pair) in the named graph ``rdf.LINKS_GRAPH``, for the ``path`` question.
 """
 
@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from .errors import one_line
 from .model import Graph
-from .rdf import link_nquads, ntriples
 
 STORE_DIR = "oxigraph"
 PREFIXES = {
@@ -38,19 +37,27 @@ class SparqlError(ValueError):
     """A query the engine refused (syntax, an update on the read-only store); one line."""
 
 
-def write_store(graph: Graph, folder: Path) -> Path:
-    """Load the graph's triples into an Oxigraph store under ``folder``, and the traversal
-    index (``rdf.link_nquads``) into its named graph."""
-    path = Path(folder) / STORE_DIR
-    staging = Path(folder) / "graph.nq.tmp"
-    with open(staging, "w", encoding="utf-8") as handle:  # streamed: millions of triples stay on disk
-        handle.writelines(ntriples(graph))  # N-Triples lines are N-Quads in the default graph
-        handle.writelines(link_nquads(graph))
-    store = ox.Store(str(path))
+def write_store(graph: Graph, folder: Path, triples_file: Path | None = None) -> Path:
+    """Bulk-load the graph's triples into an Oxigraph store under ``folder``, from
+    ``triples_file`` (the build's ``graph.nt``; when not given, one is written and removed),
+    and the traversal index (``rdf.link_nquads``) into its named graph."""
+    from .rdf import link_nquads, write_ntriples  # writing only: a server never imports rdflib
+
+    folder = Path(folder)
+    path = folder / STORE_DIR
+    links, written = folder / "links.nq.tmp", None
     try:
-        store.bulk_load(path=str(staging), format=ox.RdfFormat.N_QUADS)
+        if triples_file is None:
+            triples_file = written = write_ntriples(graph, folder / "graph.nt.tmp")
+        with open(links, "w", encoding="utf-8") as handle:  # streamed: millions of pairs stay on disk
+            handle.writelines(link_nquads(graph))
+        store = ox.Store(str(path))
+        store.bulk_load(path=str(triples_file), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_load(path=str(links), format=ox.RdfFormat.N_QUADS)
     finally:
-        staging.unlink()
+        links.unlink(missing_ok=True)
+        if written is not None:
+            written.unlink(missing_ok=True)
     store.flush()
     store.optimize()
     del store

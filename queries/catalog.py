@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ..graph.model import Graph
 
 ENGINES = ("cypher", "sparql", "networkx")
 
@@ -154,16 +157,18 @@ def rows_for(question: Question, columns: list[str], rows: list[dict[str, Any]],
 class Engines:
     """The stores of one build folder, opened read-only on first use."""
 
-    def __init__(self, out: Path, timeout_s: float | None = None, graph: Any = None,
-                 adjacency: dict[str, list] | None = None) -> None:
-        """``graph`` (and its ``adjacency``) when the caller has read graph.json already."""
+    def __init__(self, out: Path, timeout_s: float | None = None,
+                 graph: Graph | Callable[[], Graph] | None = None, adjacency: dict[str, list] | None = None,
+                 actors: Any = None) -> None:
+        """``graph`` (and its ``adjacency``), or how to get it, when the caller has read graph.json
+        already; ``actors`` likewise for its lookup index (a callable: asked each time)."""
         self.out = Path(out)
-        self.timeout_s = timeout_s  # per Cypher query; None: no limit
+        self.timeout_s = timeout_s  # per query; None: no limit
         self._cypher = None
         self._sparql = None
-        self._graph = graph
+        self._graph = graph  # the build's graph, or how the caller gets it, when the caller has it
         self._adjacency = adjacency
-        self._actors = None
+        self._actors = actors
 
     @property
     def cypher(self):
@@ -183,15 +188,19 @@ class Engines:
 
     @property
     def graph(self):
+        if callable(self._graph):
+            return self._graph()
         if self._graph is None:
             from ..graph.jsonio import read_json
 
-            self._graph = read_json(self.out / "graph.json")
+            self._graph = read_json(self.out / "graph.json", check=False)  # checked when built
         return self._graph
 
     @property
     def actors(self):
         """The graph's :class:`~actorgraph.graph.lookup.ActorIndex`, made on first use."""
+        if callable(self._actors):
+            return self._actors()
         if self._actors is None:
             from ..graph.lookup import ActorIndex
 
@@ -219,7 +228,8 @@ def ask(engines: Engines, name: str, params: dict[str, Any] | None = None,
     if engine == "networkx":
         from . import analytics
 
-        rows = getattr(analytics, name.replace("-", "_"))(engines.graph, **params)
+        # the build folder, where a build keeps what it computed in advance (brokers.json)
+        rows = getattr(analytics, name.replace("-", "_"))(engines.graph, **params, folder=engines.out)
         return question, rows_for(question, list(question.columns), rows, keep_order=True)
     if engine == "cypher":
         # every declared parameter is passed; an absent optional one as '' (the queries test for it)

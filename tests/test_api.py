@@ -76,6 +76,18 @@ def test_health_reports_stores_and_graph_size(client, graph_data):
         assert path in paths, path
 
 
+def test_a_snapshot_counts_from_the_build_before_reading_the_graph(built, graph):
+    """What /health shows while a large graph is still being read: build.json's counts, the
+    same as the graph's."""
+    from actorgraph.api.service import Snapshot
+    from actorgraph.graph.outputs import summary
+
+    snapshot = Snapshot.open(built)
+    assert snapshot.summary() == summary(graph)
+    assert snapshot.search_keys == []  # nothing read yet
+    assert snapshot.graph.to_json() == graph.to_json() and snapshot.search_keys
+
+
 def test_actor_search_by_name_alias_and_type_with_pagination(client, graph_data):
     nato = next(n for n in graph_data["nodes"] if n["name"] == "NATO")
     by_name = client.get("/actors", params={"q": "nato"}).json()
@@ -199,6 +211,22 @@ def test_cypher_timeout_is_a_4xx(built):
     response = slow.post("/cypher", json={"query": "UNWIND range(1, 20000) AS a UNWIND range(1, 5000) AS b "
                                                    "WITH a, b WHERE (a * b) % 7 = 3 RETURN count(*) AS n"})
     assert_problem(response, 408, "time")
+
+
+def test_a_question_past_its_time_limit_is_503_and_its_answer_comes_later(built):
+    """The question is worked out by a thread of its own; the asker gets 503 at the limit, and
+    the answer, kept, when asking again. (No engine answers within a microsecond.)"""
+    hasty = TestClient(create_app(built, ApiSettings(query_timeout_s=1e-6)))
+    assert_problem(hasty.get("/questions/communities"), 503, "time limit", "again")
+    for _ in range(600):  # the thread finishes; nothing here is timed
+        answer = hasty.get("/questions/communities")
+        if answer.status_code == 200:
+            break
+        assert_problem(answer, 503, "time limit")
+        time.sleep(0.1)
+    assert answer.status_code == 200 and answer.json()["rows"]
+    patient = TestClient(create_app(built, ApiSettings()))
+    assert patient.get("/questions/communities").json()["rows"] == answer.json()["rows"]
 
 
 # -- hostile input: refused with 4xx, the graph unchanged ----------------------------------------

@@ -21,7 +21,7 @@ from helpers import CORPUS, run_cli
 
 
 def test_build_writes_every_output(built):
-    for name in ("graph.json", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json"):
+    for name in ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml", "build.json", "brokers.json"):
         assert (built / name).stat().st_size > 0, name
     assert not list(built.parent.glob(".build.tmp-*")), "no staging folder is left behind"
 
@@ -74,7 +74,8 @@ def test_graphml_holds_every_node_and_edge(built, graph_data):
 def test_two_builds_are_byte_identical(built, tmp_path):
     second = tmp_path / "again"
     run_cli("build", "--input", str(CORPUS), "--out", str(second), "--workers", "2", check=True)
-    assert (second / "graph.json").read_bytes() == (built / "graph.json").read_bytes()
+    for name in ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "brokers.json"):
+        assert (second / name).read_bytes() == (built / name).read_bytes(), name
 
 
 def test_build_summary_names_counts(tmp_path):

@@ -87,6 +87,63 @@ def test_analytics_questions_run_on_networkx(engines):
         ask(engines, "brokers", {}, "cypher")
 
 
+def test_brokers_are_bodies_read_from_the_build(engines, graph_data, built):
+    from actorgraph.graph.ontology import ACTOR_TYPES, PLACE_TYPES
+
+    bodies = {t.value for t in ACTOR_TYPES - PLACE_TYPES}
+    assert {n["type"] for n in graph_data["nodes"]} - bodies, "the corpus has places or competences to leave out"
+    _, rows = ask(engines, "brokers", {"limit": "1000"})
+    assert rows and {r["type"] for r in rows} <= bodies
+    assert len(rows) == sum(n["type"] in bodies for n in graph_data["nodes"])
+    bodies_count = rows[0]["pivots"]
+    assert all(r["pivots"] == bodies_count == len(rows) for r in rows)  # few bodies: every one is a pivot
+    cached = json.loads((built / "brokers.json").read_text())
+    assert [r["id"] for r in rows] == [r["id"] for r in cached["ranking"]]
+
+
+def test_brokers_are_sampled_past_the_pivots_and_find_the_bridge():
+    """Two agencies with 150 partners each, partners of each other, all seated in one city:
+    sampled from 100 of 302 bodies, the two hubs still rank first, the city not at all."""
+    from actorgraph.queries.analytics import PIVOTS, brokers
+
+    hubs = [Entity.create("Agency", "Nabe Nord"), Entity.create("Agency", "Nabe Sued")]
+    city = Entity.create("City", "Mittelstadt")
+    leaves = [Entity.create("Organization", f"Verein {side} {k}") for side in (0, 1) for k in range(150)]
+    ev = Evidence("a.txt", "Satz.", 0, 5)
+    relations = [Relation.create("PARTNER_OF", hubs[0].id, hubs[1].id, [ev])]
+    relations += [Relation.create("COOPERATES_WITH", hubs[k // 150].id, leaf.id, [ev]) for k, leaf in enumerate(leaves)]
+    relations += [Relation.create("LOCATED_IN", e.id, city.id, [ev]) for e in hubs + leaves]
+    graph = merge_fragments([Fragment(Document("a.txt"), hubs + [city] + leaves, relations)])
+    rows = brokers(graph, limit=3)
+    assert {r["id"] for r in rows[:2]} == {h.id for h in hubs}
+    assert rows[0]["pivots"] == PIVOTS < len(graph.entities) - 1
+    assert rows[2]["betweenness"] < rows[1]["betweenness"] / 10
+
+
+def test_sampled_betweenness_is_networkx_s():
+    """The brokers' own searches give networkx's sampled betweenness, pivot for pivot, on a
+    random graph of bodies and places (only the bodies count)."""
+    import random
+
+    import networkx as nx
+
+    from actorgraph.queries.analytics import BROKER_TYPES, PIVOTS, SEED, broker_scores, undirected
+
+    rng = random.Random(3)
+    entities = [Entity.create(rng.choice(["Agency", "Organization", "City"]), f"Stelle {k}") for k in range(260)]
+    ev = Evidence("a.txt", "Satz.", 0, 5)
+    relations = {}
+    for _ in range(420):
+        a, b = rng.sample(entities, 2)
+        relation = Relation.create("COOPERATES_WITH", a.id, b.id, [ev])
+        relations[relation.key] = relation
+    graph = merge_fragments([Fragment(Document("a.txt"), entities, list(relations.values()))])
+    ours = {row["id"]: row["betweenness"] for row in broker_scores(graph)["ranking"]}
+    expected = nx.betweenness_centrality(undirected(graph, BROKER_TYPES), k=PIVOTS, normalized=True, seed=SEED)
+    assert len(ours) == len(expected) > PIVOTS and max(expected.values()) > 0
+    assert all(abs(ours[node] - value) < 1e-6 for node, value in expected.items())
+
+
 def test_parameters_are_checked(engines):
     with pytest.raises(QuestionError, match="unknown parameter 'actr'"):
         ask(engines, "crisis-coordination", {"actr": "NATO"}, "cypher")
@@ -240,21 +297,52 @@ def test_questions_agree_on_random_graphs(graph, data):
             engines.close()
 
 
+def _written_rdf(graph) -> dict[str, rdflib.Graph]:
+    """The graph's streamed RDF files, each read back by rdflib (a parser other than the writer's)."""
+    from actorgraph.graph.rdf import write_rdf
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_rdf(graph, Path(folder))
+        return {name: rdflib.Graph().parse(Path(folder) / name, format=form)
+                for name, form in (("graph.nt", "nt"), ("graph.ttl", "turtle"), ("graph.jsonld", "json-ld"))}
+
+
+def _assert_rdf_holds(graph, parsed: rdflib.Graph) -> None:
+    """What the model says is in the RDF, literally: names, aliases, sentences, titles, counts."""
+    from actorgraph.graph.rdf import ID
+
+    SKOS = rdflib.namespace.SKOS
+    for entity in graph.entities.values():
+        node = ID[entity.id]
+        assert (node, AG.name, rdflib.Literal(entity.name)) in parsed
+        assert (node, SKOS.prefLabel, rdflib.Literal(entity.name, lang="de")) in parsed
+        assert set(parsed.objects(node, SKOS.altLabel)) == {rdflib.Literal(a) for a in entity.aliases}
+    sentences = {e.sentence for r in graph.relations.values() for e in r.evidence}
+    assert {str(o) for o in parsed.objects(None, AG.sentence)} == sentences
+    assert len(set(parsed.subjects(rdflib.RDF.type, AG.Relation))) == len(graph.relations)
+    DCTERMS = rdflib.namespace.DCTERMS
+    for doc_id, document in graph.documents.items():
+        node = parsed.value(predicate=DCTERMS.identifier, object=rdflib.Literal(doc_id))
+        assert node is not None and str(parsed.value(node, DCTERMS.title) or "") == document.title
+
+
 @settings(max_examples=10, deadline=None)
 @given(random_graphs())
-def test_the_fast_ntriples_writer_gives_the_rdflib_triples(graph):
+def test_the_streamed_rdf_files_hold_the_graph(graph):
     from rdflib.compare import isomorphic
 
-    from actorgraph.graph.rdf import ntriples
+    graph.documents["d.txt"] = Document("d.txt", title='Titel mit "Anführung"\nund Zeile\\ und \t', sha256="ab")
+    graph.add_entity(Entity.create("Agency", 'Amt "Nord"\r\nfür O\'Brien\\Süd', aliases={"a\tb", "«Zentrum» Ω"}))
+    files = _written_rdf(graph)
+    assert isomorphic(files["graph.nt"], files["graph.ttl"]) and isomorphic(files["graph.nt"], files["graph.jsonld"])
+    _assert_rdf_holds(graph, files["graph.ttl"])
 
-    graph.documents["d.txt"] = Document("d.txt", title='Titel mit "Anführung"\nund Zeile', sha256="ab")
-    written = rdflib.Graph().parse(data="".join(ntriples(graph)), format="nt")
-    assert isomorphic(written, to_rdf(graph))
 
-
-def test_the_fast_ntriples_writer_on_the_corpus(graph):
+def test_the_streamed_rdf_files_on_the_corpus(graph):
     from rdflib.compare import isomorphic
 
-    from actorgraph.graph.rdf import ntriples
-
-    assert isomorphic(rdflib.Graph().parse(data="".join(ntriples(graph)), format="nt"), to_rdf(graph))
+    files = _written_rdf(graph)
+    assert isomorphic(files["graph.nt"], files["graph.ttl"]) and isomorphic(files["graph.nt"], files["graph.jsonld"])
+    _assert_rdf_holds(graph, files["graph.jsonld"])
+    conforms, report = validate_graph(files["graph.jsonld"])
+    assert conforms, report
