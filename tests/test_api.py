@@ -84,8 +84,9 @@ def test_a_snapshot_counts_from_the_build_before_reading_the_graph(built, graph)
 
     snapshot = Snapshot.open(built)
     assert snapshot.summary() == summary(graph)
-    assert snapshot.search_keys == []  # nothing read yet
-    assert snapshot.graph.to_json() == graph.to_json() and snapshot.search_keys
+    assert snapshot._graph is None and snapshot._actors is None  # nothing read yet
+    assert snapshot.graph.to_json() == graph.to_json()
+    assert snapshot.actors.resolve("NATO") == next(e.id for e in graph.entities.values() if e.name == "NATO")
 
 
 def test_actor_search_by_name_alias_and_type_with_pagination(client, graph_data):
