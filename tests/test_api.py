@@ -217,8 +217,12 @@ def test_cypher_timeout_is_a_4xx(built):
 def test_a_question_past_its_time_limit_is_503_and_its_answer_comes_later(built):
     """The question is worked out by a thread of its own; the asker gets 503 at the limit, and
     the answer, kept, when asking again. (No engine answers within a microsecond.)"""
-    hasty = TestClient(create_app(built, ApiSettings(query_timeout_s=1e-6)))
-    assert_problem(hasty.get("/questions/communities"), 503, "time limit", "again")
+    for _ in range(5):  # a fresh server each time; only a thread stalled past the question's own
+        hasty = TestClient(create_app(built, ApiSettings(query_timeout_s=1e-6)))  # run can answer first
+        first = hasty.get("/questions/communities")
+        if first.status_code != 200:
+            break
+    assert_problem(first, 503, "time limit", "again")
     for _ in range(600):  # the thread finishes; nothing here is timed
         answer = hasty.get("/questions/communities")
         if answer.status_code == 200:
