@@ -41,6 +41,7 @@ test: $(TEST_STAMP)
 # ../shared/data/staatennamen/ and ../shared/data/government-tables/; the world's first-level
 # subdivisions (world_regions.tsv) from pycountry's ISO 3166-2, after the tables whose names it avoids
 gazetteer: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python ingest/data/build_places.py
 	$(BIN)/python ingest/data/build_official_names.py
 	$(BIN)/python ingest/data/build_regions.py
@@ -50,7 +51,6 @@ gazetteer: $(STAMP)
 # classifier (ingest/models/relations.json) from the tune pages of tests/gold/real and the corpus,
 # whose mentions the recogniser finds
 model: $(STAMP) gazetteer
-	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python ingest/train_ner.py
 	$(BIN)/python ingest/train_relations.py
 

@@ -59,12 +59,19 @@ def types_css() -> str:
     return "".join(f".t-{name}{{--type-colour:{style['colour']}}}\n" for name, style in type_styles().items())
 
 
-def query_examples() -> list[dict[str, str]]:
-    """The example queries of ``queries/`` as they are on disk, for the consoles."""
+def query_examples() -> list[dict[str, Any]]:
+    """The example queries of ``queries/`` for the consoles, each ready to run: the file as it
+    is (``source``), the query to send (``text``: for SPARQL the form its example values
+    choose, bound by VALUES) and the example values of its parameters (``parameters``)."""
+    from ..queries.catalog import example_parameters, protocol_form
+
     examples = []
     for path in sorted(QUERIES.glob("*.rq")) + sorted(QUERIES.glob("*.cypher")):
-        examples.append({"name": path.name, "language": "sparql" if path.suffix == ".rq" else "cypher",
-                         "text": path.read_text(encoding="utf-8")})
+        source = path.read_text(encoding="utf-8")
+        sparql = path.suffix == ".rq"
+        examples.append({"name": path.name, "language": "sparql" if sparql else "cypher", "source": source,
+                         "text": protocol_form(source) if sparql else source,
+                         "parameters": example_parameters(source)})
     return examples
 
 
@@ -310,7 +317,7 @@ def install_explorer(app: FastAPI, service: GraphService) -> None:
         return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
 
     @app.get("/queries", summary="The example queries of queries/ (SPARQL .rq and Cypher .cypher), as text")
-    def queries() -> list[dict[str, str]]:
+    def queries() -> list[dict[str, Any]]:
         return query_examples()
 
     @app.get("/documents/{name:path}", response_class=HTMLResponse, summary=(

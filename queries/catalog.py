@@ -95,6 +95,31 @@ def sparql_forms(text: str, params: dict[str, Any]) -> list[str]:
     return [body for head, body in forms if head.strip() == "else"][:1]
 
 
+def protocol_form(text: str, params: dict[str, Any] | None = None) -> str:
+    r"""One query of a ``.rq`` text that runs where no bindings can be passed along (the SPARQL
+    protocol, the explorer's console): the form its parameters (by default its example values)
+    choose, its ``?param_NAME`` variables bound by a trailing VALUES clause.
+
+    >>> print(protocol_form('# param actor = "NATO"
+#-- if actor
+SELECT ?param_actor WHERE {}
+#-- else
+SELECT 2
+'))
+    <BLANKLINE>
+    SELECT ?param_actor WHERE {}
+    VALUES (?param_actor) { ("NATO") }
+    """
+    params = example_parameters(text) if params is None else params
+    form = sparql_forms(text, params)[0]
+    bound = {name: value for name, value in params.items() if f"?param_{name}" in form}
+    if not bound:
+        return form
+    names = " ".join(f"?param_{name}" for name in bound)
+    values = " ".join(json.dumps(str(value), ensure_ascii=False) for value in bound.values())
+    return f"{form.rstrip()}\nVALUES ({names}) {{ ({values}) }}\n"
+
+
 _EXAMPLE = re.compile(r"^\s*(?://|#)\s*param\s+(\w+)\s*=\s*(.+?)\s*$", re.M)
 
 

@@ -1,8 +1,11 @@
-// Pairs that coordinate or cooperate in a crisis context; $actor = '' for all.
+// Pairs of actors that coordinate or cooperate in a crisis context; $actor = '' for all.
+// Competences, agreements, projects and events are coordinated, never coordination partners.
 // Parameters (given with -p NAME=VALUE; these examples when not):
 // param actor = ""
 MATCH (a)-[r:COOPERATES_WITH|COORDINATES]->(b)
 WHERE r.context = 'crisis'
+  AND NOT a.type IN ['Competence', 'Agreement', 'Project', 'Event']
+  AND NOT b.type IN ['Competence', 'Agreement', 'Project', 'Event']
   AND ($actor = '' OR $actor IN [a.id, a.name, b.id, b.name]
        OR list_contains(string_split(a.aliases, '|'), $actor)
        OR list_contains(string_split(b.aliases, '|'), $actor))

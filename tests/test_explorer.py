@@ -89,8 +89,24 @@ def test_queries_serves_every_example_file_as_it_is(client):
     on_disk = sorted(p.name for p in (ROOT / "queries").iterdir() if p.suffix in (".rq", ".cypher"))
     assert sorted(e["name"] for e in examples) == on_disk
     for example in examples:
-        assert example["text"] == (ROOT / "queries" / example["name"]).read_text(encoding="utf-8")
+        assert example["source"] == (ROOT / "queries" / example["name"]).read_text(encoding="utf-8")
         assert example["language"] == ("sparql" if example["name"].endswith(".rq") else "cypher")
+
+
+def test_every_example_runs_as_the_consoles_send_it(client):
+    """One click on an example must give rows: the SPARQL form its example values choose (bound
+    by VALUES: the protocol passes no bindings), the Cypher text with its example parameters."""
+    for example in client.get("/queries").json():
+        if example["language"] == "sparql":
+            answer = client.get("/sparql", params={"query": example["text"]},
+                                headers={"Accept": "application/sparql-results+json"})
+            assert answer.status_code == 200, (example["name"], answer.text[:300])
+            rows = answer.json()["results"]["bindings"]
+        else:
+            answer = client.post("/cypher", json={"query": example["text"], "params": example["parameters"]})
+            assert answer.status_code == 200, (example["name"], answer.text[:300])
+            rows = answer.json()["rows"]
+        assert rows, f"{example['name']} answers no rows on the corpus"
 
 
 def test_actor_evidence_names_its_two_mentions_in_the_document(client):

@@ -69,13 +69,41 @@ def test_every_question_gives_the_same_rows_on_both_engines(engines, name):
     assert answered > 0, f"{name} returns nothing on the corpus"
 
 
+NOT_PARTNERS = {"Competence", "Agreement", "Project", "Event"}
+
+
 def test_crisis_coordination_rows_carry_their_evidence(engines, graph_data):
     _, rows = ask(engines, "crisis-coordination", {}, "sparql")
+    types = {n["id"]: n["type"] for n in graph_data["nodes"]}
     crisis_edges = {(e["source"], e["type"], e["target"]) for e in graph_data["edges"]
-                    if e.get("context") == "crisis" and e["type"] in ("COOPERATES_WITH", "COORDINATES")}
+                    if e.get("context") == "crisis" and e["type"] in ("COOPERATES_WITH", "COORDINATES")
+                    and not {types[e["source"]], types[e["target"]]} & NOT_PARTNERS}
     assert {(r["source_id"], r["relation"], r["target_id"]) for r in rows} == crisis_edges
     for row in rows:
         assert row["sentence"] and row["doc"].endswith(".txt")
+
+
+def test_what_is_coordinated_is_no_coordination_partner(tmp_path):
+    """A crisis staff coordinating a competence and a project, and cooperating with an agency:
+    only the agency is its partner, on both engines (issue #12, point 6)."""
+    from actorgraph.graph.outputs import current_build, write_outputs
+
+    ev = Evidence("a.txt", "Satz.", 0, 5, context="crisis")
+    graph = merge_fragments([Fragment(Document("a.txt"), [
+        Entity.create("Committee", "Krisenstab"), Entity.create("Agency", "Amt A"),
+        Entity.create("Competence", "Katastrophenschutz"), Entity.create("Project", "Projekt P")], [
+        Relation.create("COORDINATES", "committee/krisenstab", "competence/katastrophenschutz", [ev]),
+        Relation.create("COORDINATES", "committee/krisenstab", "project/projekt-p", [ev]),
+        Relation.create("COOPERATES_WITH", "committee/krisenstab", "agency/amt-a", [ev])])])
+    write_outputs(graph, tmp_path)
+    small = Engines(current_build(tmp_path))
+    try:
+        for engine in ("cypher", "sparql"):
+            _, rows = ask(small, "crisis-coordination", {}, engine)
+            assert {(r["source_id"], r["target_id"]) for r in rows} == {("agency/amt-a", "committee/krisenstab")} \
+                or {(r["source_id"], r["target_id"]) for r in rows} == {("committee/krisenstab", "agency/amt-a")}, engine
+    finally:
+        small.close()
 
 
 def test_analytics_questions_run_on_networkx(engines):

@@ -10,6 +10,8 @@ Sources, read at build time only (the two tables ship; nothing is read from them
   matched to an ISO 3166-1 country by pycountry's German catalogue: the short name first, else
   the long name ("Kongo, Demokratische Republik" → "Demokratische Republik Kongo"); pairs that
   match no country are listed in the table's header and left out. → ``state_names.tsv``.
+- the everyday German name of each state in the Unicode CLDR (Babel), where it is neither
+  official name ("Russland", "Südkorea", "Kongo-Kinshasa"): a fourth column of the same table.
 - ``government-tables/``: the federal ministries of the 2017–2021 and 2021–2025 legislative
   periods (name, acronym, budget chapter "HH-Plan", English name) and the Länder (German and
   English name, two-letter code), Datenlizenz Deutschland – Zero 2.0. → ``federal_bodies.tsv``.
@@ -69,6 +71,14 @@ def german_country_names() -> dict[str, str]:
     return {german.gettext(country.name): country.alpha_2 for country in pycountry.countries}
 
 
+def common_german_names() -> dict[str, str]:
+    """The everyday German name of each state in the Unicode CLDR (Babel), by ISO 3166-1 code:
+    "Russland" where the Foreign Office writes "Russische Föderation", "Südkorea" for "Republik Korea"."""
+    from babel import Locale
+
+    return {code: name for code, name in Locale("de").territories.items() if len(code) == 2 and code.isalpha()}
+
+
 def match_states(pairs: list[tuple[str, str]], codes: dict[str, str]) -> tuple[list[tuple[str, str, str]], list[str]]:
     """(iso code, short, long) rows sorted by code, and the short names that match no country.
 
@@ -96,14 +106,25 @@ def build_state_names(data: Path = DEFAULT_DATA) -> str:
     if not source.is_file():
         raise SystemExit(f"build_official_names: no staatennamen/laendernamen.list under {data.name}/ (pass --data DIR)")
     rows, unmatched = match_states(read_state_pairs(source), german_country_names())
+    common = common_german_names()
+    # the everyday name where it is neither official name: one row per code carries it
+    seen: set[str] = set()
+    with_common = []
+    for code, short, long in rows:
+        name = common.get(code, "")
+        everyday = name if code not in seen and name not in (short, long) and "," not in name else ""
+        seen.add(code)
+        with_common.append((code, short, long, everyday) if everyday else (code, short, long))
     codes = [row[0] for row in rows]
+    rows = with_common
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     header = [
-        "# iso_code\tshort\tlong",
-        "# Official German short and long names of states, generated: do not edit by hand.",
+        "# iso_code\tshort\tlong\teveryday",
+        "# Official German short and long names of states, and the everyday name where it differs, generated: do not edit by hand.",
         f"# Made by: {COMMAND}",
         "# Names: Auswärtiges Amt, list of state names (staatennamen/laendernamen.list), official work (§ 5 UrhG).",
         f"# Matched to ISO 3166-1 by pycountry {version('pycountry')} German catalogue (iso-codes, LGPL-2.1).",
+        f"# Everyday names: Unicode CLDR through Babel {version('babel')} (Unicode License v3).",
         f"# {len(rows)} states; not in the catalogue, left out: {', '.join(unmatched) or 'none'}.",
     ]
     if duplicates:

@@ -26,6 +26,10 @@ Rules, all general:
   ("Norte", "Valle"; "Freistaat" of "Freistaat Bayern" and "Freistaat Sachsen");
   a subdivision whose own name is left out (or whose name without its kind word names a
   country) is left out whole, and so is one the hand-written tables already list by its code.
+
+The continents and world regions of the UN M49 scheme ("Westafrika", "Südostasien",
+"Lateinamerika") join them with their German names from the Unicode CLDR (Babel), under the
+same guards.
 """
 
 from __future__ import annotations
@@ -46,9 +50,10 @@ ROOT = HERE.parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 MAX_SUBDIVISIONS = 40  # above this, a country's first level is districts or municipalities
 COMMAND = ".venv/bin/python ingest/data/build_regions.py (make gazetteer)"
-HEADER_LINES = 8
+HEADER_LINES = 9
 MIN_CORE = 5  # a one-word name without its kind word is an alias from this length on
 MIN_SHARED = 3  # a word is a kind word from this many countries' types or names on
+WORLD = "001"  # the M49 code of the whole world: no region of it
 # letters with a stroke that Unicode does not decompose into a base letter and an accent
 _UNDECOMPOSABLE = str.maketrans("łŁđĐøØħĦı", "lLdDoOhHi")
 _CODE = re.compile(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b")  # "Wales [Cymru GB-CYM]": a code, no name
@@ -262,16 +267,40 @@ def build_rows(subdivisions: list[Subdivision], guards: Guards) -> tuple[list[st
     return [rows[key] for key in sorted(rows)], dropped
 
 
+def world_area_rows(guards: Guards) -> list[str]:
+    """The continents and world regions of the UN M49 scheme with their German names in the
+    Unicode CLDR ("Westafrika", "Osteuropa", "Lateinamerika"), except the world itself, and any
+    name another entry or a common word already has."""
+    from babel import Locale
+
+    from actorgraph.graph.model import slugify
+
+    rows = []
+    for code, name in sorted(Locale("de").territories.items()):
+        if not (code.isdigit() and len(code) == 3) or code == WORLD or guards.blocks(name) \
+                or not _build_places()._plausible(name):
+            continue
+        entry_id = f"region/{slugify(name)}"
+        rows.append("\t".join([entry_id, "Region", name, "", f"m49={code}"]))
+    return rows
+
+
 def build_table(data: Path = DEFAULT_DATA, max_count: int = MAX_SUBDIVISIONS) -> str:
     """The text of ``world_regions.tsv``: deterministic for given package versions and data."""
     from importlib.metadata import version
 
-    rows, dropped = build_rows(read_subdivisions(max_count), read_guards(data))
+    guards = read_guards(data)
+    rows, dropped = build_rows(read_subdivisions(max_count), guards)
+    areas = world_area_rows(guards)
+    rows = sorted(rows + areas)
     header = [
         "# id\ttype\tname\taliases\tattributes",
-        f"# First-level subdivisions of countries with at most {max_count} of them, generated: do not edit by hand.",
+        f"# First-level subdivisions of countries with at most {max_count} of them, and the UN M49 world regions, "
+        "generated: do not edit by hand.",
         f"# Made by: {COMMAND}",
         f"# Source: ISO 3166-2 and its German catalogue from pycountry {version('pycountry')} (iso-codes, LGPL-2.1).",
+        f"# World regions: Unicode CLDR German names through Babel {version('babel')} (Unicode License v3); "
+        f"{len(areas)} of them.",
         "# Names left out as common words: counted in UD German GSD (CC BY-SA 4.0) and PUD (CC BY-SA 3.0)",
         "# and GermEval 2014 NER (CC BY 4.0); names of countries and of other gazetteer entries are left out too.",
         "# Aliases: the native name, the name without its kind word, a spelling without foreign accents.",

@@ -712,12 +712,7 @@ function loadExample(language, example) {
   let text = example.text;
   if (language === "sparql" && !/^\s*PREFIX\s/im.test(text)) text = `${prefixLines()}\n\n${text}`;
   entry.view.dispatch({ changes: { from: 0, to: entry.view.state.doc.length, insert: text } });
-  if (language === "cypher") {
-    const names = [...new Set([...text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]))];
-    const params = {};
-    for (const name of names) params[name] = "NATO";
-    $("cypher-params").value = JSON.stringify(params);
-  }
+  if (language === "cypher") $("cypher-params").value = JSON.stringify(example.parameters || {});
 }
 
 async function runConsole(language) {
