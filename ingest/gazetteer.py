@@ -110,7 +110,8 @@ def country_entries() -> list[GazetteerEntry]:
         german = catalogue[country.alpha_2]
         if "," in german:
             # "Syrien, Arabische Republik" is named "Syrien" in a text; where the head is shared
-            # ("Korea, Republik"), the official long name ("Republik Korea") is the name
+            # ("Korea, Republik"), the table's last form is the name: the everyday name where
+            # the CLDR has one ("Südkorea"), else the official long name
             head, longs = german.split(",")[0], official_names.get(country.alpha_2, ())[1:]
             german = head if heads[head] == 1 else (longs[-1] if longs else german)
         aliases = {n for n in english if n}

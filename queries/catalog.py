@@ -98,26 +98,29 @@ def sparql_forms(text: str, params: dict[str, Any]) -> list[str]:
 def protocol_form(text: str, params: dict[str, Any] | None = None) -> str:
     r"""One query of a ``.rq`` text that runs where no bindings can be passed along (the SPARQL
     protocol, the explorer's console): the form its parameters (by default its example values)
-    choose, its ``?param_NAME`` variables bound by a trailing VALUES clause.
+    choose, its ``?param_NAME`` variables bound by a VALUES clause; ``#-- step`` forms become
+    one query, each step a subquery with its own VALUES (by ``?hops`` where they count them).
 
-    >>> print(protocol_form('# param actor = "NATO"
-#-- if actor
-SELECT ?param_actor WHERE {}
-#-- else
-SELECT 2
-'))
-    <BLANKLINE>
+    >>> text = '# param actor = "NATO"\n#-- if actor\nSELECT ?param_actor WHERE {}\n#-- else\nSELECT 2\n'
+    >>> print(protocol_form(text).strip())
     SELECT ?param_actor WHERE {}
     VALUES (?param_actor) { ("NATO") }
     """
     params = example_parameters(text) if params is None else params
-    form = sparql_forms(text, params)[0]
-    bound = {name: value for name, value in params.items() if f"?param_{name}" in form}
-    if not bound:
-        return form
-    names = " ".join(f"?param_{name}" for name in bound)
-    values = " ".join(json.dumps(str(value), ensure_ascii=False) for value in bound.values())
-    return f"{form.rstrip()}\nVALUES ({names}) {{ ({values}) }}\n"
+    forms = sparql_forms(text, params)
+
+    def bound(form: str) -> str:
+        names = [name for name in params if f"?param_{name}" in form]
+        if not names:
+            return form
+        values = " ".join(json.dumps(str(params[name]), ensure_ascii=False) for name in names)
+        return f"{form.rstrip()}\nVALUES ({' '.join('?param_' + n for n in names)}) {{ ({values}) }}\n"
+
+    if len(forms) == 1:
+        return bound(forms[0])
+    steps = "\n  UNION\n".join("  { " + bound(form).strip().replace("\n", "\n    ") + "\n  }" for form in forms)
+    order = "ORDER BY ?hops\n" if all("?hops" in form for form in forms) else ""
+    return f"SELECT * WHERE {{\n{steps}\n}}\n{order}"
 
 
 _EXAMPLE = re.compile(r"^\s*(?://|#)\s*param\s+(\w+)\s*=\s*(.+?)\s*$", re.M)

@@ -139,7 +139,10 @@ def test_a_country_is_named_as_a_text_names_it_not_in_catalogue_form(finder):
     gazetteer = load_gazetteer()
     assert gazetteer.get("country/sy").name == "Syrien"  # catalogue: "Syrien, Arabische Republik"
     assert "Arabische Republik Syrien" in gazetteer.get("country/sy").aliases
-    # a head two states share is no name: "Korea, Republik" is named by its official long name
-    assert gazetteer.get("country/kr").name == "Republik Korea"
+    # a head two states share is no name: "Korea, Republik" is named by its everyday name (CLDR),
+    # its official long name an alias
+    assert gazetteer.get("country/kr").name == "Südkorea"
+    assert "Republik Korea" in gazetteer.get("country/kr").aliases
+    assert "Russland" in gazetteer.get("country/ru").names  # the Foreign Office: "Russische Föderation"
     assert not [e.id for e in gazetteer.entries.values() if "Korea" in e.names]
     assert ("Syrien", "country/sy") in _ids(finder, "Die Krise in Syrien dauert an.")

@@ -86,7 +86,7 @@ def test_crisis_coordination_rows_carry_their_evidence(engines, graph_data):
 def test_what_is_coordinated_is_no_coordination_partner(tmp_path):
     """A crisis staff coordinating a competence and a project, and cooperating with an agency:
     only the agency is its partner, on both engines (issue #12, point 6)."""
-    from actorgraph.graph.outputs import current_build, write_outputs
+    from actorgraph.graph.outputs import STORE_WRITERS, current_build, write_outputs
 
     ev = Evidence("a.txt", "Satz.", 0, 5, context="crisis")
     graph = merge_fragments([Fragment(Document("a.txt"), [
@@ -95,7 +95,7 @@ def test_what_is_coordinated_is_no_coordination_partner(tmp_path):
         Relation.create("COORDINATES", "committee/krisenstab", "competence/katastrophenschutz", [ev]),
         Relation.create("COORDINATES", "committee/krisenstab", "project/projekt-p", [ev]),
         Relation.create("COOPERATES_WITH", "committee/krisenstab", "agency/amt-a", [ev])])])
-    write_outputs(graph, tmp_path)
+    write_outputs(graph, tmp_path, extra=STORE_WRITERS)
     small = Engines(current_build(tmp_path))
     try:
         for engine in ("cypher", "sparql"):

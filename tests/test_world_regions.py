@@ -33,8 +33,18 @@ def build_regions():
 
 @pytest.fixture(scope="module")
 def shipped() -> dict[str, object]:
-    """The shipped table's entries by ISO 3166-2 code."""
-    return {e.attribute("iso_code"): e for e in parse_gazetteer(TABLE.read_text("utf-8"), TABLE.name)}
+    """The shipped table's subdivisions by ISO 3166-2 code (the world regions have an M49 code)."""
+    return {e.attribute("iso_code"): e for e in parse_gazetteer(TABLE.read_text("utf-8"), TABLE.name)
+            if e.attribute("iso_code")}
+
+
+def test_the_world_regions_are_named_in_german_and_found_in_a_sentence(finder):
+    areas = {e.attribute("m49"): e.name for e in parse_gazetteer(TABLE.read_text("utf-8"), TABLE.name)
+             if e.attribute("m49")}
+    assert {"011": "Westafrika", "419": "Lateinamerika", "035": "Südostasien"}.items() <= areas.items()
+    assert "001" not in areas  # the world is no region
+    found = _regions(finder, "Die Hilfe erreicht Westafrika, Südostasien und Lateinamerika.")
+    assert set(found) == {"Westafrika", "Südostasien", "Lateinamerika"}
 
 
 def _regions(finder: MentionFinder, text: str) -> dict[str, str]:
