@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from fastapi import FastAPI, Header, Query
+from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from ..graph.fragments import FRAGMENTS_FILE, fragment_from_json
@@ -73,6 +73,26 @@ def query_examples() -> list[dict[str, Any]]:
                          "text": protocol_form(source) if sparql else source,
                          "parameters": example_parameters(source)})
     return examples
+
+
+def _opening_status(service: GraphService, query: Any) -> int:
+    """200, or the 4xx an address's actor or question parameters deserve (unknown, shared)."""
+    from ..graph.lookup import ActorLookupError
+    from ..queries.catalog import QuestionError, get_question
+
+    names = [query["actor"]] if query.get("actor") else []
+    if query.get("question"):
+        try:
+            question = get_question(query["question"])
+        except QuestionError:
+            return 404
+        names += [query[p.name] for p in question.parameters if p.kind == "actor" and query.get(p.name)]
+    try:
+        for name in names:
+            service.snapshot.actors.resolve(name[:500])
+    except ActorLookupError as exc:
+        return exc.status
+    return 200
 
 
 def explorer_settings() -> dict[str, Any]:
@@ -288,8 +308,11 @@ def install_explorer(app: FastAPI, service: GraphService) -> None:
     page = explorer_page(app.title)
 
     @app.get("/", include_in_schema=False)
-    def explorer() -> HTMLResponse:
-        return HTMLResponse(page)
+    def explorer(request: Request) -> HTMLResponse:
+        """The explorer; opened with ``?actor=NAME`` or ``?question=NAME&param=value`` (as /viz
+        takes them), a name that is no actor answers 404 and one several actors share 409, the
+        page listing the suggestions or the candidates."""
+        return HTMLResponse(page, status_code=_opening_status(service, request.query_params))
 
     def static(name: str, media: str) -> Response:
         return Response((STATIC / name).read_bytes(), media_type=media, headers={"Cache-Control": "no-cache"})

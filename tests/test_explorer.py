@@ -374,3 +374,15 @@ def test_the_readme_picture(built):
         finally:
             browser.close()
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_an_address_naming_no_actor_or_a_shared_name_is_a_4xx(client):
+    """/?actor=NAME and /?question=NAME&param=value open the explorer as /viz takes them; a name
+    that is no actor answers 404, a name two actors share 409, the page showing the choices."""
+    assert client.get("/", params={"actor": "NATO"}).status_code == 200
+    assert client.get("/", params={"question": "crisis-coordination", "actor": "nato"}).status_code == 200
+    unknown = client.get("/", params={"actor": "Natto"})
+    assert unknown.status_code == 404 and 'id="search"' in unknown.text
+    assert client.get("/", params={"actor": "Auswärtiges Amt"}).status_code == 409
+    assert client.get("/", params={"question": "no-such-question"}).status_code == 404
+    assert client.get("/", params={"question": "path", "from": "Natto", "to": "NATO"}).status_code == 404
