@@ -101,14 +101,17 @@ class Views(HTMLParser):
 def _expected_views(graph_data: dict) -> dict[str, list[tuple[set, set]]]:
     """What each notebook's views hold, worked out from graph.json alone: node ids and relations
     (source, type, target) of NATO's depth-2 neighbourhood, of the whole graph, and of the crisis
-    coordination question (COOPERATES_WITH or COORDINATES in a crisis context)."""
+    coordination question (COOPERATES_WITH or COORDINATES between actors in a crisis context)."""
     edges = {(e["source"], e["type"], e["target"]) for e in graph_data["edges"]}
     nato = next(n["id"] for n in graph_data["nodes"] if n["name"] == "NATO" or "NATO" in n.get("aliases", []))
     within_one = {nato} | {end for s, _, t in edges if nato in (s, t) for end in (s, t)}
     around = {e for e in edges if e[0] in within_one or e[2] in within_one}  # the relations of those
     near = {end for s, _, t in around for end in (s, t)} | {nato}
+    types = {n["id"]: n["type"] for n in graph_data["nodes"]}
+    not_partners = {"Competence", "Agreement", "Project", "Event"}  # coordinated, never partners
     crisis = {(e["source"], e["type"], e["target"]) for e in graph_data["edges"]
-              if e["type"] in ("COOPERATES_WITH", "COORDINATES") and e.get("context") == "crisis"}
+              if e["type"] in ("COOPERATES_WITH", "COORDINATES") and e.get("context") == "crisis"
+              and not {types[e["source"]], types[e["target"]]} & not_partners}
     return {"01-explore": [(near, around), ({n["id"] for n in graph_data["nodes"]}, edges)],
             "02-crisis-coordination": [({end for s, _, t in crisis for end in (s, t)}, crisis)]}
 
