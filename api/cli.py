@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 from rich.console import Console
@@ -21,6 +22,7 @@ from .. import __version__
 
 if TYPE_CHECKING:
     from ..graph.lookup import ActorLookupError
+    from ..queries.catalog import Engines
 
 app = typer.Typer(help="Build and query a knowledge graph of international actors from authorities' documents.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -391,6 +393,27 @@ def serve(
     uvicorn.run(create_app(out_dir, settings), host=host, port=port, log_level="info")
 
 
+@contextmanager
+def _viewing(out_dir: Path) -> Iterator["Engines"]:
+    """The build's engines for a view or an export; a missing build, a bad view and an actor
+    parameter that names no single actor end the command with one line (and the choices)."""
+    from ..graph.lookup import ActorLookupError
+    from ..queries.catalog import Engines
+    from . import views
+
+    if not (out_dir / "graph.json").is_file():
+        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
+    engines = Engines(out_dir)
+    try:
+        yield engines
+    except views.ViewError as exc:
+        fail(str(exc))
+    except ActorLookupError as exc:
+        fail_lookup(exc)
+    finally:
+        engines.close()
+
+
 @app.command()
 def viz(
     html_file: Path = typer.Option(..., "--html", help="The page to write."),
@@ -403,24 +426,13 @@ def viz(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
 ) -> None:
     """Write an interactive view as one HTML file that opens offline."""
-    from ..graph.lookup import ActorLookupError
-    from ..queries.catalog import Engines
     from . import views
 
-    if not (out_dir / "graph.json").is_file():
-        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
     if not (actor or question or full):
         fail("say what to show: --actor NAME, --question NAME or --full")
-    engines = Engines(out_dir)
-    try:
+    with _viewing(out_dir) as engines:
         page = views.page_for(engines.graph, engines, actor=actor, question=question,
                               params=parse_params(param), depth=depth, relation_types=relation, full=full)
-    except views.ViewError as exc:
-        fail(str(exc))
-    except ActorLookupError as exc:
-        fail_lookup(exc)
-    finally:
-        engines.close()
     views.write_page(page, html_file)
     out.print(f"wrote {html_file} ({len(page):,} bytes)")
 
@@ -442,24 +454,13 @@ def export(
     out_dir: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="The build folder."),
 ) -> None:
     """Write the whole graph, or what `viz` would draw, as GEXF or GraphML (as GET /export does)."""
-    from ..graph.lookup import ActorLookupError
     from ..graph.networkx_view import export_bytes
-    from ..queries.catalog import Engines
     from . import views
 
-    if not (out_dir / "graph.json").is_file():
-        fail(f"no graph in {out_dir}/: run `actorgraph build` first")
-    engines = Engines(out_dir)
-    try:
+    with _viewing(out_dir) as engines:
         chosen = views.select(engines.graph, engines, actor=actor, question=question, params=parse_params(param),
                               depth=depth, relation_types=relation)
         body = export_bytes(engines.graph, format.value, chosen.ids, chosen.relations)
-    except views.ViewError as exc:
-        fail(str(exc))
-    except ActorLookupError as exc:
-        fail_lookup(exc)
-    finally:
-        engines.close()
     file.parent.mkdir(parents=True, exist_ok=True)
     file.write_bytes(body)
     out.print(f"wrote {file}: {len(chosen.ids):,} nodes, {len(chosen.relations):,} relations ({format.value})")

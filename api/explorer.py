@@ -100,6 +100,21 @@ def explorer_settings() -> dict[str, Any]:
     return {"types": type_styles(), "relations": [t.value for t in RelationType], "prefixes": PREFIXES}
 
 
+def _console(language: str) -> str:
+    """The tab of one query console: examples, editor, run and download buttons, results."""
+    return f"""  <section id="tab-{language}" class="tab">
+    <div class="console">
+      <div class="examples" id="{language}-examples"></div>
+      <div class="editor" id="{language}-editor"></div>
+      <div class="actions"><button id="{language}-run">Run</button>
+        <button id="{language}-csv" disabled>CSV</button> <button id="{language}-json" disabled>JSON</button>
+        <span class="status" id="{language}-status"></span></div>
+      <div class="results" id="{language}-results"></div>
+    </div>
+  </section>
+"""
+
+
 def explorer_page(title: str) -> str:
     """The page at ``/``: the layout the script fills, and its settings as a JSON block."""
     return f"""<!DOCTYPE html>
@@ -155,27 +170,7 @@ def explorer_page(title: str) -> str:
     <div id="question-forms"></div>
     <div id="question-answer"><div id="question-table"></div><div id="question-graph"></div></div>
   </section>
-  <section id="tab-sparql" class="tab">
-    <div class="console">
-      <div class="examples" id="sparql-examples"></div>
-      <div class="editor" id="sparql-editor"></div>
-      <div class="actions"><button id="sparql-run">Run</button>
-        <button id="sparql-csv" disabled>CSV</button> <button id="sparql-json" disabled>JSON</button>
-        <span class="status" id="sparql-status"></span></div>
-      <div class="results" id="sparql-results"></div>
-    </div>
-  </section>
-  <section id="tab-cypher" class="tab">
-    <div class="console">
-      <div class="examples" id="cypher-examples"></div>
-      <div class="editor" id="cypher-editor"></div>
-      <div class="actions"><button id="cypher-run">Run</button>
-        <button id="cypher-csv" disabled>CSV</button> <button id="cypher-json" disabled>JSON</button>
-        <span class="status" id="cypher-status"></span></div>
-      <div class="results" id="cypher-results"></div>
-    </div>
-  </section>
-</main>
+{_console("sparql")}{_console("cypher")}</main>
 </body></html>
 """
 
