@@ -65,6 +65,8 @@ def build(
     extractor: Optional[list[str]] = typer.Option(None, "--extractor",
                                                   help="Extra extractor as module:Class (repeatable)."),
     no_model: bool = typer.Option(False, "--no-model", help="Rules only: do not run the trained entity recogniser."),
+    relation_model: bool = typer.Option(False, "--relation-model",
+                                        help="Also run the learned relation classifier (off by default: see its model card)."),
     no_cache: bool = typer.Option(False, "--no-cache",
                                   help="Extract every document again instead of reusing OUT/cache/ (which is refilled)."),
     dask: Optional[str] = typer.Option(None, "--dask", metavar="ADDRESS",
@@ -95,7 +97,8 @@ def build(
         except ValueError as exc:
             fail(str(exc))
     settings = Settings(tuple(str(p) for p in gazetteer or []), tuple(extractor or []),
-                        str(judgements) if judgements else None, use_model=not no_model)
+                        str(judgements) if judgements else None, use_model=not no_model,
+                        use_relation_model=relation_model)
 
     inputs = input or [DEFAULT_INPUT]
     for path in inputs:

@@ -4,6 +4,7 @@
     python benchmarks/score_extraction.py --set check       # the held-out real pages
     python benchmarks/score_extraction.py --set tune --details
     python benchmarks/score_extraction.py --set check --json
+    python benchmarks/score_extraction.py --set dev --relation-model   # with the learned relations
 
 The quality figures are ``tune`` and ``check``: real pages quoted as published
 (tests/gold/real/, sources in SOURCES.md), annotated by reading. ``check`` has publishers
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from actorgraph.ingest.evaluation import Report, parse_gold, score
-from actorgraph.ingest.pipeline import build_graph
+from actorgraph.ingest.pipeline import Settings, build_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold"
@@ -34,11 +35,12 @@ SETS = {
 }
 
 
-def score_set(name: str) -> tuple[Report, int]:
-    """The report for one set, and how many documents were read."""
+def score_set(name: str, relation_model: bool = False) -> tuple[Report, int]:
+    """The report for one set (with the learned relation component if asked), and how many
+    documents were read."""
     folder, gold_files = SETS[name]
     gold = parse_gold("\n".join(path.read_text(encoding="utf-8") for path in gold_files), name)
-    result = build_graph([folder])
+    result = build_graph([folder], settings=Settings(use_relation_model=relation_model))
     return score(result.graph, gold), result.documents
 
 
@@ -57,9 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=[*SETS, "all"], default="all")
     parser.add_argument("--details", action="store_true", help="list misses and false positives")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON, one object per set")
+    parser.add_argument("--relation-model", action="store_true",
+                        help="with the learned relation component (as `actorgraph build --relation-model`)")
     args = parser.parse_args(argv)
     for name in (SETS if args.set == "all" else [args.set]):
-        report, documents = score_set(name)
+        report, documents = score_set(name, args.relation_model)
         if args.json:
             print(json.dumps(as_json(name, report, documents)))
             continue

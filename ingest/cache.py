@@ -41,6 +41,7 @@ class ExtractionSettings(Protocol):
     extractors: tuple[str, ...]
     judgements_file: str | None
     use_model: bool
+    use_relation_model: bool
 
 
 def extraction_fingerprint(settings: ExtractionSettings) -> str:
@@ -59,7 +60,7 @@ def extraction_fingerprint(settings: ExtractionSettings) -> str:
         except metadata.PackageNotFoundError:
             version = "-"
         digest.update(f"library {library} {version}\n".encode())
-    digest.update(f"model {settings.use_model}\n".encode())
+    digest.update(f"model {settings.use_model} relation model {settings.use_relation_model}\n".encode())
     for index, name in enumerate(settings.gazetteer_files):
         _add_file(digest, f"gazetteer {index}", Path(name))
     if settings.judgements_file:

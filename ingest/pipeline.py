@@ -92,12 +92,12 @@ class RuleExtractor:
     version = EXTRACTOR_VERSION
 
     def __init__(self, gazetteer_files: tuple[str, ...] = (), extra_entries: tuple[GazetteerEntry, ...] = (),
-                 use_model: bool = True) -> None:
+                 use_model: bool = True, use_relation_model: bool = False) -> None:
         gazetteer = load_gazetteer(tuple(gazetteer_files))
         if extra_entries:
             gazetteer = Gazetteer([*gazetteer.entries.values(), *extra_entries])
         self.mention_finder = MentionFinder(gazetteer, shared_recogniser() if use_model else None)
-        self.pair_model: PairModel | None = shared_classifier() if use_model else None
+        self.pair_model: PairModel | None = shared_classifier() if use_relation_model else None
 
     @property
     def label(self) -> str:
@@ -182,6 +182,9 @@ class Settings:
     extractors: tuple[str, ...] = ()  # extra extractors, "module:Class"
     judgements_file: str | None = None
     use_model: bool = True  # the trained entity recogniser (recogniser.py); False: rules only
+    # the learned relation component (relation_classifier.py): off by default, as on pages
+    # outside its training set it adds more wrong relations than right ones (its model card)
+    use_relation_model: bool = False
 
 
 # What one extraction works on: a file (its path, its document id, and its bytes when it is
@@ -358,7 +361,8 @@ def _known_entries(defined: dict[str, Entity]) -> tuple[GazetteerEntry, ...]:
 def _extractors_with(known: tuple[GazetteerEntry, ...], settings: Settings) -> tuple[list[Extractor], Judgements]:
     """The extractors and judgements of ``settings``, the rule extractor with ``known``
     entries added to its gazetteer."""
-    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, known, settings.use_model)]
+    extractors: list[Extractor] = [RuleExtractor(settings.gazetteer_files, known, settings.use_model,
+                                                 settings.use_relation_model)]
     extractors += [load_extractor(spec) for spec in settings.extractors]
     return extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
 

