@@ -77,6 +77,7 @@ _FIRST_PERSON = re.compile(r"\b(?:[Ww]ir|uns|[Uu]nser(?:e|en|em|er|es)?\s+(?:Amt
 _ROLE_WORD = re.compile(r"\b(?:[Dd]as|[Dd]ie|[Dd]er|[Dd]em|[Dd]en|[Dd]es|[Dd]iese[msr]?)\s+(?P<noun>Ministerium|Amt|Bundesamt|Landesamt"
                         r"|Behörde|Institut|Zentrum|Direktion|Agentur|Kommission|Ministeriums|Amtes|Bundesamtes"
                         r"|Landesamtes|Instituts|Zentrums)\b(?!\s+(?:für|der|des|von)\b)")
+_APPOSITION_END = re.compile(r"[,;.)]")  # what closes "St. Petersburg, Russland"
 _COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,|und\b|oder\b|sowie\b)")
 _OPENING = re.compile(r"(?:(?:Der|Die|Das)\s+)?")
 _CLAUSE_BREAK = re.compile(r",\s*(?:um|damit|dass|weil|wenn|da|ob|die|der|das)\b")
@@ -588,7 +589,11 @@ class RelationFinder:
     def _adjacency(self, sentence: Sentence, evidence: Evidence) -> list[Found]:
         results = []
         mentions = sentence.mentions
-        for left, right in zip(mentions, mentions[1:]):
+        for index, (left, right) in enumerate(zip(mentions, mentions[1:])):
+            if self._place_apposition(left, right, mentions[index + 2] if index + 2 < len(mentions) else None):
+                results.append(Found(RelationType.LOCATED_IN, left.entity_id, right.entity_id, evidence,
+                                     ((left.start, left.end), (right.start, right.end))))
+                continue
             gap = re.sub(r"\([^()]*\)|[()„“\"]", " ", self.text[left.end:right.start]).strip().lower()
             gap = re.sub(r"\s+", " ", gap)
             if gap in ("des", "der"):
@@ -607,6 +612,22 @@ class RelationFinder:
                 elif left.type in _BODIES or (left.type is EntityType.CITY and right.type is not EntityType.CITY):
                     results.append(Found(RelationType.LOCATED_IN, left.entity_id, right.entity_id, evidence))
         return [r for r in results if r.source != r.target]
+
+    def _place_apposition(self, left: Mention, right: Mention, following: Mention | None) -> bool:
+        """A place followed by the larger place it lies in, in brackets or as an apposition
+        closed by a comma or the sentence's end: "Lille (Frankreich)", "St. Petersburg,
+        Russland, und …", "Shandong (China)"; not an enumeration ("Wien, Frankreich und
+        Polen", "Wien, Frankreich, Polen")."""
+        if right.type is not EntityType.COUNTRY and not (left.type is EntityType.CITY and right.type is EntityType.REGION):
+            return False
+        if left.type not in (EntityType.CITY, EntityType.REGION):
+            return False
+        gap, after = self.text[left.end:right.start], self.text[right.end:right.end + 5]
+        if gap.strip() == "(":
+            return after.startswith(")")
+        enumerated = following is not None and following.type is right.type \
+            and self.text[right.end:following.start].strip() in (",", "und", "oder", "sowie")
+        return gap.strip() == "," and bool(_APPOSITION_END.match(after)) and not enumerated
 
     # -- 3. names and titles --------------------------------------------------------------
 

@@ -157,3 +157,18 @@ def test_group_headings_inside_a_list_keep_it_under_its_lead(extractor):
     found = _found(extractor, text)
     for item in ("io/nato", "io/oecd"):
         assert _between(found, RelationType.COOPERATES_WITH, "agency/nccn", item) is not None, item
+
+
+def test_a_place_in_apposition_lies_in_the_country_that_follows_it(extractor):
+    """"Lille (Frankreich)" and "St. Petersburg, Russland, und …": the city lies in the country;
+    a plain list of places says nothing of the kind."""
+    text = ("Die Partnerstädte sind Lille (Frankreich), Turin (Italien) und St. Petersburg, Russland, "
+            "seit vielen Jahren.\nDelegationen kamen aus Wien, Frankreich und Polen.\n")
+    found = _found(extractor, text)
+    located = {(f.source, f.target) for f in found if f.type is RelationType.LOCATED_IN}
+    assert {("city/lille", "country/fr"), ("city/turin", "country/it"),
+            ("city/sankt-peterburg", "country/ru")} <= located
+    assert ("city/wien", "country/fr") not in located
+    for f in found:
+        if f.type is RelationType.LOCATED_IN:
+            assert all(f.evidence.start <= s and e <= f.evidence.end for s, e in f.mentions)
