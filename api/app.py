@@ -191,6 +191,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
                              query_sandbox=pool_holder[0].confinement() if pool_holder else {},
+                             files_pending=service.files_pending(),
                              **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
@@ -469,6 +470,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- writing, with a key ---------------------------------------------------------------
 
+    def check_key(x_api_key: Optional[str], authorization: Optional[str]) -> None:
+        """The API key of a write, from ``X-API-Key`` or ``Authorization: Bearer``, or 401."""
+        given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
+                              else None)
+        if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
+            raise ApiProblem(401, "changing documents needs the API key (header X-API-Key)" if settings.api_key
+                             else "this server takes no uploads: start it with an API key")
+
     upload_body = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary", "description": "the document (txt, html, pdf)"}}}}}}
@@ -480,12 +489,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
               summary="Add or replace a document (txt, html, pdf) in the running graph; needs the API key")
     async def documents(request: Request, x_api_key: Optional[str] = Header(None),
                         authorization: Optional[str] = Header(None)) -> models.DocumentAdded:
-        # the key first: a stranger's upload costs no more than its headers
-        given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
-                              else None)
-        if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
-            raise ApiProblem(401, "uploads need the API key (header X-API-Key)" if settings.api_key
-                             else "this server takes no uploads: start it with an API key")
+        check_key(x_api_key, authorization)  # first: a stranger's upload costs no more than its headers
         if service.upload_dir is None:
             raise ApiProblem(400, "this server takes no uploads (no upload folder configured)")
         try:
@@ -504,6 +508,29 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             document=document.id, title=document.title or "", words=document.word_count, replaced=replaced,
             entities_added=[_actor(e, service.snapshot.actors) for e in added.sorted_entities()],
             relations_added=[r.to_json() for r in added.sorted_relations()],
+            graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
+
+    @app.delete("/documents/{name:path}", response_model=models.DocumentRemoved,
+                responses={401: {"model": models.Problem, "description": "no or wrong API key"},
+                           404: {"model": models.Problem, "description": "no such document"}, **error_responses},
+                summary="Remove a document and every relation only it supported; needs the API key")
+    async def remove_document(name: str, x_api_key: Optional[str] = Header(None),
+                              authorization: Optional[str] = Header(None)) -> models.DocumentRemoved:
+        check_key(x_api_key, authorization)
+        if len(name) > 1000 or "\x00" in name:
+            raise ApiProblem(404, "no such document (name too long or not a document name)")
+        try:
+            document, change, file_removed = await run_in_threadpool(service.delete_document, name)
+        except KeyError:
+            raise ApiProblem(404, f"no document named {name[:200]!r} in the served graph") from None
+        counts = change.counts() if change is not None else {}
+        return models.DocumentRemoved(
+            document=document.id, file_removed=file_removed,
+            entities_removed=sorted(set(change.old.entities) - set(change.new.entities)) if change else [],
+            relations_removed=[list(k) for k in sorted(set(change.old.relations) - set(change.new.relations))]
+            if change else [],
+            relations_changed=len(set(change.old.relations) & set(change.new.relations)) if change else 0,
+            counts=counts,
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 
     return app

@@ -22,6 +22,7 @@ from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
 from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
+from ..graph.delta import Change, pending, rewrite_files, write_delta
 from ..graph.outputs import current_build
 from ..queries.catalog import Engines, ask
 
@@ -164,10 +165,21 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
+        self.last_change: Change | None = None  # what the last upload or delete changed
         self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
-        self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
-        # read the graph now, beside the requests: /health answers meanwhile from build.json
-        threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
+        self._rewrites = ThreadPoolExecutor(1, thread_name_prefix="rewrite")  # one build's files at a time
+        self._rewriting: Future | None = None
+        build = current_build(self.out)
+        if pending(build) and (build / FRAGMENTS_FILE).is_file():
+            # the writer of this build died before its graph.json was rewritten: the fragments say
+            # what the graph is, and the files are written again
+            graph = merge_fragments(read_fragments(build / FRAGMENTS_FILE))
+            self.snapshot = Snapshot.of(graph, build, timeout_s)
+            self._rewriting = self._rewrites.submit(rewrite_files, graph, build)
+        else:
+            self.snapshot = Snapshot.open(build, timeout_s)
+            # read the graph now, beside the requests: /health answers meanwhile from build.json
+            threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
 
     @property
     def graph(self) -> Graph:
@@ -228,7 +240,6 @@ class GraphService:
         earlier version of the same name is replaced), written as a new build and made current.
         Returns the document, what it added (entities and relations not in the graph before),
         and whether it replaced an earlier version."""
-        from ..graph.outputs import STORE_WRITERS, write_outputs
         from ..ingest.pipeline import Settings, extract_file, graph_acronyms
         from .query_workers import QueryFailed, QueryStopped, run_confined
 
@@ -249,17 +260,9 @@ class GraphService:
                                             timeout_s, memory_bytes, what="extraction")
                 except (QueryFailed, QueryStopped) as exc:
                     raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
-                fragments = current.fragments()
                 replaced = doc_id in current.graph.documents
-                if fragments is not None:
-                    fragments = [f for f in fragments if f.document.id != doc_id] + [fragment]
-                    merged = merge_fragments(fragments)
-                else:  # an older build without fragments: merged into the graph as it is
-                    merged = Graph.from_json(current.graph.to_json())
-                    merged.add_fragment(fragment)
-                build = write_outputs(merged, self.out, extra=list(STORE_WRITERS), fragments=fragments)
+                merged = self._change(current, doc_id, fragment)
                 staged.replace(path)
-                self.snapshot = Snapshot.of(merged, build, self.timeout_s)
                 # the old snapshot's stores close when the last request using them is done
                 added = Graph(documents={doc_id: merged.documents[doc_id]})
                 for entity_id in sorted(set(merged.entities) - set(current.graph.entities)):
@@ -270,6 +273,66 @@ class GraphService:
         finally:
             staged.unlink(missing_ok=True)
 
+    def _change(self, current: Snapshot, doc_id: str, fragment: Fragment | None) -> Graph:
+        """Make current the next build: ``current``'s graph with document ``doc_id`` replaced by
+        ``fragment`` (removed when None), its stores changed by the delta only; its whole-graph
+        files rewritten in the background. Holds the write lock (the caller's)."""
+        from ..graph.outputs import STORE_WRITERS, write_outputs
+
+        fragments = current.fragments()
+        if fragments is None:  # an older build without fragments: merged into the graph as it is, written whole
+            merged = Graph.from_json(current.graph.to_json())
+            if fragment is not None:
+                merged.add_fragment(fragment)
+            build = write_outputs(merged, self.out, extra=list(STORE_WRITERS))
+            self.last_change = None
+        else:
+            fragments = [f for f in fragments if f.document.id != doc_id] + ([fragment] if fragment else [])
+            merged = merge_fragments(fragments)
+            build, self.last_change = write_delta(current.graph, merged, self.out, current.folder, fragments)
+        self.snapshot = Snapshot.of(merged, build, self.timeout_s)  # one assignment: readers see old or new
+        self._rewriting = self._rewrites.submit(self._rewrite, merged, build)
+        return merged
+
+    @staticmethod
+    def _rewrite(graph: Graph, build: Path) -> None:
+        if pending(build) and build.is_dir():  # else written whole already, or dropped as an old build
+            try:
+                rewrite_files(graph, build)
+            except OSError:  # the build was dropped (older than KEEP_BUILDS) while written
+                if build.is_dir():
+                    raise
+
+    def files_pending(self) -> bool:
+        """Whether the served build's graph.json and exports are still the previous build's."""
+        return pending(self.snapshot.folder)
+
+    def settle(self, timeout_s: float | None = None) -> None:
+        """Wait until the last build's files are rewritten (tests, benchmarks, shutdown)."""
+        if self._rewriting is not None:
+            self._rewriting.result(timeout=timeout_s)
+
+    def delete_document(self, doc_id: str) -> tuple[Document, Change | None, bool]:
+        """Remove document ``doc_id`` and what only it supported: the next build is the current
+        one by the delta. Its file goes from the upload folder when it lies there, so the next
+        ``actorgraph build`` does not bring it back. Returns the document, the change, and
+        whether a file was removed; KeyError when the served graph has no such document."""
+        with self._write_lock:
+            current = self.snapshot
+            document = current.graph.documents.get(doc_id)
+            if document is None:
+                raise KeyError(doc_id)
+            self._change(current, doc_id, None)
+            removed = False
+            if self.upload_dir is not None:
+                folder, _, name = doc_id.partition("/")
+                if folder == self.upload_dir.name and name and name == safe_filename(name):
+                    path = self.upload_dir / name
+                    removed = path.is_file()
+                    path.unlink(missing_ok=True)
+            return document, self.last_change, removed
+
     def close(self) -> None:
+        self._rewrites.shutdown(wait=True)
         self._questions.shutdown(wait=False, cancel_futures=True)
         self.snapshot.engines.close()

@@ -1,0 +1,302 @@
+"""A build changed by a delta: the next build made from the current one by copying its stores
+and applying only what differs between the old graph and the new one (a document uploaded,
+replaced or deleted), instead of writing every store again.
+
+The next build is staged beside the current one, as :func:`outputs.write_outputs` stages a whole
+build: the Oxigraph store is copied (its immutable ``.sst`` tables hard-linked), the LadybugDB
+files copied, the delta applied to the copies (Oxigraph in one transaction, LadybugDB between
+``BEGIN TRANSACTION`` and ``COMMIT``), then the staged folder is made current by the one rename
+of ``current``. Readers see the old build or the new one, never a mix.
+
+The files written from the whole graph (graph.json, RDF, GraphML, Neo4j import files,
+brokers.json) are hard links to the previous build's until :func:`rewrite_files` replaces them,
+in the background after the swap; each is replaced by a rename, so a reader gets the previous
+file or the new one, whole. Until then the build holds a ``PENDING`` marker: a server started on
+such a build (the writer was killed) merges the graph from ``fragments.jsonl`` and rewrites them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .fragments import FRAGMENTS_FILE, write_fragments
+from .model import Entity, Fragment, Graph, Relation
+from .outputs import _make_current, _next_build, _prepare, not_german, summary
+
+PENDING = ".pending-rewrite"  # in a build whose whole-graph files are still the previous build's
+STORE_FOLDERS = ("oxigraph", "ladybug")  # applied by delta; everything else is linked, then rewritten
+
+
+@dataclass
+class Change:
+    """What differs between two graphs: the parts of the old graph to take out and of the new
+    one to put in (an entity or relation that changed is in both), and the traversal pairs."""
+
+    old: Graph
+    new: Graph
+    pairs_removed: set[tuple[str, str]] = field(default_factory=set)
+    pairs_added: set[tuple[str, str]] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        """How many entities, relations and documents went and came (for answers and logs)."""
+        gone = lambda a, b: len(set(a) - set(b))  # noqa: E731
+        return {"entities_removed": gone(self.old.entities, self.new.entities),
+                "entities_added": gone(self.new.entities, self.old.entities),
+                "relations_removed": gone(self.old.relations, self.new.relations),
+                "relations_added": gone(self.new.relations, self.old.relations),
+                "documents_removed": gone(self.old.documents, self.new.documents)}
+
+
+def difference(before: Graph, after: Graph) -> Change:
+    """The entities, relations and documents whose value differs between ``before`` and
+    ``after`` (one pass over each; unchanged ones compare equal without a copy)."""
+
+    def differing(old: dict, new: dict, seen=lambda value: value) -> list:
+        return [k for k in old.keys() | new.keys()
+                if k not in old or k not in new or seen(old[k]) != seen(new[k])]
+
+    change = Change(Graph(), Graph())
+    # as the stores hold them: a graph read from graph.json knows no texts nor canonical flags
+    for key in differing(before.entities, after.entities, Entity.to_json):
+        for graph, part in ((before, change.old), (after, change.new)):
+            if key in graph.entities:
+                part.entities[key] = graph.entities[key]
+    retyped = {k for k in change.old.entities.keys() & change.new.entities.keys()
+               if change.old.entities[k].type != change.new.entities[k].type}
+    keys = set(differing(before.relations, after.relations))
+    keys |= {k for graph in (before, after) for k in graph.relations if k[0] in retyped or k[2] in retyped}
+    for key in keys:
+        for graph, part in ((before, change.old), (after, change.new)):
+            if key in graph.relations:
+                part.relations[key] = graph.relations[key]
+    for key in differing(before.documents, after.documents,
+                         lambda d: (d.title, d.media_type, d.sha256, d.extractor, d.language)):
+        for graph, part in ((before, change.old), (after, change.new)):
+            if key in graph.documents:
+                part.documents[key] = graph.documents[key]
+    pairs = lambda graph: {(r.source, r.target) for r in graph.relations.values()}  # noqa: E731
+    change.pairs_removed = pairs(change.old) - pairs(after)
+    change.pairs_added = pairs(change.new) - pairs(before)
+    return change
+
+
+def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: Iterable[Fragment]) -> tuple[Path, Change]:
+    """Stage the next build of ``out`` from ``build`` (which holds ``before``) with the stores
+    changed to hold ``after``, make it current in one rename, and return it with the change.
+    The whole-graph files are still the previous ones: call :func:`rewrite_files` next."""
+    change = difference(before, after)
+    out = Path(out).resolve()
+    builds = _prepare(out)
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
+    try:
+        (staging / PENDING).write_text("graph.json and the exports are the previous build's\n", encoding="utf-8")
+        for entry in Path(build).iterdir():
+            if entry.name in STORE_FOLDERS or entry.name == FRAGMENTS_FILE or entry.name.startswith("."):
+                continue
+            _link_tree(entry, staging / entry.name)
+        _copy_oxigraph(Path(build) / "oxigraph", staging / "oxigraph")
+        shutil.copytree(Path(build) / "ladybug", staging / "ladybug")
+        apply_sparql(change, staging)
+        apply_cypher(change, before, after, staging)
+        write_fragments(fragments, staging / FRAGMENTS_FILE)
+        manifest_path = staging / "build.json"
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+        manifest.update({"summary": summary(after), "not_german": not_german(after)})
+        manifest_path.unlink(missing_ok=True)  # a link to the previous build's: replaced, not written through
+        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        target = _next_build(builds)
+        staging.rename(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _make_current(out, target)
+    return target, change
+
+
+def _link_tree(source: Path, target: Path) -> None:
+    """``target`` as hard links to ``source``'s files (folders made anew): free, and safe
+    because builds replace files by rename and never write into one."""
+    if source.is_dir():
+        shutil.copytree(source, target, copy_function=os.link)
+    else:
+        os.link(source, target)
+
+
+def _copy_oxigraph(source: Path, target: Path) -> None:
+    """A copy of an Oxigraph (RocksDB) store: the ``.sst`` tables, never changed once written,
+    hard-linked; the rest (manifest, options, log) copied."""
+    target.mkdir()
+    for entry in source.iterdir():
+        if entry.name == "LOCK":
+            continue
+        if entry.suffix == ".sst":
+            os.link(entry, target / entry.name)
+        elif entry.is_dir():
+            shutil.copytree(entry, target / entry.name)
+        else:
+            shutil.copy2(entry, target / entry.name)
+
+
+def apply_sparql(change: Change, build: Path) -> None:
+    """Take the old part's triples and traversal pairs out of the build's Oxigraph store and put
+    the new part's in, as one transaction. Triples of distinct subjects never coincide (a
+    relation's direct triple is keyed by its source, type and target), so the difference of
+    the two parts' triples is exact."""
+    import pyoxigraph as ox
+
+    from .rdf import AG, LINKS_GRAPH, entity_uri, triples
+
+    old, new = set(triples(change.old)), set(triples(change.new))
+    linked, links = ox.NamedNode(str(AG.linked)), ox.NamedNode(LINKS_GRAPH)
+
+    def pair_quads(pairs: set[tuple[str, str]]) -> list:
+        both = pairs | {(t, s) for s, t in pairs}
+        return [ox.Quad(ox.NamedNode(str(entity_uri(s))), linked, ox.NamedNode(str(entity_uri(t))), links)
+                for s, t in both]
+
+    removed = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in old - new]
+    added = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in new - old]
+    # a pair both taken out and put back (another relation of the pair) stays
+    removed += pair_quads(change.pairs_removed - change.pairs_added)
+    added += pair_quads(change.pairs_added)
+    store = ox.Store(str(Path(build) / "oxigraph"))
+    for quad in removed:
+        store.remove(quad)
+    store.extend(added)
+    store.flush()
+    del store
+
+
+def _value(value: Any) -> Any:
+    """A property as the bulk load stores it: lists joined with ``|``, empty as NULL."""
+    from .property_graph import flat
+
+    value = flat(value)
+    return None if value == "" else value
+
+
+def apply_cypher(change: Change, before: Graph, after: Graph, build: Path) -> None:
+    """Apply the change to the build's LadybugDB databases (the typed graph and the traversal
+    index), each in one transaction: changed relations deleted and created again, entities
+    deleted, updated or created."""
+    import ladybug as lb
+
+    from .cypher_store import NODE_COLUMNS, RELATION_COLUMNS
+    from .property_graph import node_properties, relation_properties
+
+    def run(path: Path, statements: list[tuple[str, dict]]) -> None:
+        database = lb.Database(str(path))
+        connection = lb.Connection(database)
+        try:
+            connection.execute("BEGIN TRANSACTION")
+            for text, params in statements:
+                connection.execute(text, params)
+            connection.execute("COMMIT")
+            connection.execute("CHECKPOINT")
+        finally:
+            connection.close()
+            database.close()
+
+    def relation_match(relation: Relation, graph: Graph) -> str:
+        source, target = graph.entities[relation.source].type.value, graph.entities[relation.target].type.value
+        return (f"MATCH (a:{source})-[r:{relation.type.value}]->(b:{target}) "
+                "WHERE a.id = $source AND b.id = $target")
+
+    def node_values(entity: Entity) -> dict[str, Any]:
+        properties = node_properties(entity)
+        return {column: _value(properties[column]) for column in NODE_COLUMNS}
+
+    statements: list[tuple[str, dict]] = []
+    for relation in change.old.relations.values():
+        statements.append((relation_match(relation, before) + " DELETE r",
+                           {"source": relation.source, "target": relation.target}))
+    new_entities = change.new.entities
+    for entity in change.old.entities.values():
+        if entity.id not in new_entities or new_entities[entity.id].type != entity.type:
+            statements.append((f"MATCH (n:{entity.type.value}) WHERE n.id = $id DETACH DELETE n", {"id": entity.id}))
+    for entity in new_entities.values():
+        values = node_values(entity)
+        old = change.old.entities.get(entity.id)
+        if old is not None and old.type == entity.type:
+            statements.append((f"MATCH (n:{entity.type.value}) WHERE n.id = $id SET "
+                               + ", ".join(f"n.{c} = ${c}" for c in NODE_COLUMNS if c != "id"), values))
+        else:
+            statements.append((f"CREATE (n:{entity.type.value} {{"
+                               + ", ".join(f"{c}: ${c}" for c in NODE_COLUMNS) + "})", values))
+    columns = RELATION_COLUMNS[2:]
+    for relation in change.new.relations.values():
+        properties = relation_properties(relation)
+        source, target = after.entities[relation.source].type.value, after.entities[relation.target].type.value
+        statements.append((f"MATCH (a:{source}), (b:{target}) WHERE a.id = $source AND b.id = $target "
+                           f"CREATE (a)-[r:{relation.type.value} {{"
+                           + ", ".join(f"`{c}`: $p_{c}" for c in columns) + "}]->(b)",  # $end is a keyword
+                           {"source": relation.source, "target": relation.target,
+                            **{f"p_{c}": _value(properties[c]) for c in columns}}))
+    run(Path(build) / "ladybug" / "graph.lbug", statements)
+
+    links: list[tuple[str, dict]] = []
+    for source, target in change.pairs_removed - change.pairs_added:
+        links.append(("MATCH (a:Actor)-[l:LINK]->(b:Actor) WHERE a.id = $source AND b.id = $target DELETE l",
+                      {"source": source, "target": target}))
+    for entity in change.old.entities.values():
+        if entity.id not in new_entities:
+            links.append(("MATCH (n:Actor) WHERE n.id = $id DETACH DELETE n", {"id": entity.id}))
+    for entity in new_entities.values():
+        values = {"id": entity.id, "type": entity.type.value, "name": entity.name,
+                  "aliases": _value(sorted(entity.aliases))}
+        if entity.id in change.old.entities:
+            links.append(("MATCH (n:Actor) WHERE n.id = $id SET n.type = $type, n.name = $name, n.aliases = $aliases",
+                          values))
+        else:
+            links.append(("CREATE (n:Actor {id: $id, type: $type, name: $name, aliases: $aliases})", values))
+    for source, target in change.pairs_added - change.pairs_removed:
+        links.append(("MATCH (a:Actor), (b:Actor) WHERE a.id = $source AND b.id = $target CREATE (a)-[:LINK]->(b)",
+                      {"source": source, "target": target}))
+    run(Path(build) / "ladybug" / "links.lbug", links)
+
+
+def rewrite_files(graph: Graph, build: Path) -> None:
+    """Write the whole-graph files of ``build`` (graph.json, RDF, GraphML, Neo4j import files,
+    brokers.json) for ``graph`` into a scratch folder, then move each over the previous one by
+    a rename, and drop the ``PENDING`` marker. A build made current meanwhile is unaffected."""
+    from ..queries.analytics import write_brokers
+    from .jsonio import dumps
+    from .neo4j_export import write_import_files
+    from .networkx_view import write_graphml
+    from .rdf import write_rdf
+
+    build = Path(build)
+    scratch = Path(tempfile.mkdtemp(prefix=f".rewrite-{os.getpid()}-", dir=build))
+    try:
+        (scratch / "graph.json").write_text(dumps(graph), encoding="utf-8")
+        write_rdf(graph, scratch)
+        write_graphml(graph, scratch / "graph.graphml")
+        write_import_files(graph, scratch)
+        write_brokers(graph, scratch)
+        for entry in scratch.iterdir():
+            target = build / entry.name
+            if entry.is_dir():
+                retired = build / f".old-{os.getpid()}-{entry.name}"
+                if target.exists():
+                    target.rename(retired)
+                entry.rename(target)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.replace(entry, target)
+        (build / PENDING).unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def pending(build: Path) -> bool:
+    """Whether ``build``'s whole-graph files are still being (or were never) rewritten."""
+    return (Path(build) / PENDING).exists()
