@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import secrets
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -131,7 +132,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     install_explorer(app, service)  # / the explorer, GET /documents/{name}, /queries
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["*"])
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
     error_responses: dict[int | str, dict[str, Any]] = {
         status: {"model": models.Problem, "description": title, "content": {PROBLEM: {}}}
         for status, title in ((400, "Bad request"), (404, "Not found"), (422, "Invalid parameter"))}
@@ -195,10 +196,20 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                              **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
-    def graph_json() -> FileResponse:
+    def graph_json() -> Response:
         # the snapshot's own build, not the current link: an upload swapping the build meanwhile
-        # changes nothing for this answer (a build stays on disk while requests may read it)
-        return FileResponse(service.snapshot.folder / "graph.json", media_type="application/json")
+        # changes nothing for this answer. Opened once, its length taken from the open file: the
+        # background rewrite after an upload replaces the file by a rename, and this answer is the
+        # file it opened, whole
+        handle = open(service.snapshot.folder / "graph.json", "rb")
+        size = os.fstat(handle.fileno()).st_size
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                while block := handle.read(1 << 20):
+                    yield block
+
+        return StreamingResponse(chunks(), media_type="application/json", headers={"Content-Length": str(size)})
 
     # -- actors ------------------------------------------------------------------------------
 
@@ -511,8 +522,9 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 
     @app.delete("/documents/{name:path}", response_model=models.DocumentRemoved,
-                responses={401: {"model": models.Problem, "description": "no or wrong API key"},
-                           404: {"model": models.Problem, "description": "no such document"}, **error_responses},
+                responses={**error_responses,
+                           401: {"model": models.Problem, "description": "no or wrong API key", "content": {PROBLEM: {}}},
+                           404: {"model": models.Problem, "description": "no such document", "content": {PROBLEM: {}}}},
                 summary="Remove a document and every relation only it supported; needs the API key")
     async def remove_document(name: str, x_api_key: Optional[str] = Header(None),
                               authorization: Optional[str] = Header(None)) -> models.DocumentRemoved:

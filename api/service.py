@@ -21,8 +21,8 @@ from typing import Any, Callable
 from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
-from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
-from ..graph.delta import Change, pending, rewrite_files, write_delta
+from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
+from ..graph.delta import Change, DocumentIndex, pending, rewrite_files, write_delta
 from ..graph.outputs import current_build
 from ..queries.catalog import Engines, ask
 
@@ -140,6 +140,15 @@ class Snapshot:
         return list(read_fragments(path)) if path.is_file() else None
 
 
+def warm_extraction(defined: dict[str, Entity]) -> None:
+    """What an extraction loads before its document (modules, gazetteer, model, the extractors
+    knowing the graph's acronyms ``defined``), done ahead in a prepared worker so an upload
+    costs its own extraction only."""
+    from ..ingest.pipeline import Settings, extract_knowing
+
+    extract_knowing(Document("warm.txt", "Das Auswärtige Amt arbeitet mit der NATO zusammen."), defined, Settings())
+
+
 def remember(cache: dict, key: Any, compute: Callable[[], Any], limit: int) -> Any:
     """``cache[key]``, computed on a miss; the cache is emptied when it reaches ``limit``, so a
     crawl of a large graph cannot grow it without end (what a snapshot caches never goes stale).
@@ -165,10 +174,16 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
+        self._closed = False
+        self._preparing = threading.Lock()
+        self._generation = 0
+        self._indexing = threading.Lock()
+        self._index: DocumentIndex | None = None
         self.last_change: Change | None = None  # what the last upload or delete changed
         self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
         self._rewrites = ThreadPoolExecutor(1, thread_name_prefix="rewrite")  # one build's files at a time
         self._rewriting: Future | None = None
+        self._extractor: Any = None  # a prepared extraction worker (query_workers.Prepared)
         build = current_build(self.out)
         if pending(build) and (build / FRAGMENTS_FILE).is_file():
             # the writer of this build died before its graph.json was rewritten: the fragments say
@@ -180,6 +195,11 @@ class GraphService:
             self.snapshot = Snapshot.open(build, timeout_s)
             # read the graph now, beside the requests: /health answers meanwhile from build.json
             threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
+        if self.upload_dir is not None:
+            self._prepare_extractor()
+            # an upload needs to know what each document contributed: read now, beside the requests
+            snapshot = self.snapshot
+            threading.Thread(target=self.document_index, args=(snapshot,), name="index-documents", daemon=True).start()
 
     @property
     def graph(self) -> Graph:
@@ -255,13 +275,18 @@ class GraphService:
                 path = self.upload_dir / name
                 doc_id = f"{self.upload_dir.name}/{name}"
                 current = self.snapshot
+                prepared, self._extractor = self._extractor, None
                 try:
                     fragment = run_confined(extract_file, (staged, doc_id, graph_acronyms(current.graph), Settings()),
-                                            timeout_s, memory_bytes, what="extraction")
+                                            timeout_s, memory_bytes, what="extraction", prepared=prepared)
                 except (QueryFailed, QueryStopped) as exc:
+                    self._prepare_extractor()
                     raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
                 replaced = doc_id in current.graph.documents
-                merged = self._change(current, doc_id, fragment)
+                try:
+                    merged = self._change(current, doc_id, fragment)
+                finally:
+                    self._prepare_extractor()  # for the graph as it is now
                 staged.replace(path)
                 # the old snapshot's stores close when the last request using them is done
                 added = Graph(documents={doc_id: merged.documents[doc_id]})
@@ -273,26 +298,63 @@ class GraphService:
         finally:
             staged.unlink(missing_ok=True)
 
+    def _prepare_extractor(self) -> None:
+        """Start the next upload's extraction worker, in the background (a process start and
+        the extraction's imports take seconds, which the upload then does not wait for)."""
+        from functools import partial
+
+        from .query_workers import Prepared
+
+        with self._preparing:
+            self._generation += 1
+            generation = self._generation
+
+        def start() -> None:
+            from ..ingest.pipeline import graph_acronyms
+
+            prepared = Prepared.start(partial(warm_extraction, graph_acronyms(self.snapshot.graph)), what="extraction")
+            with self._preparing:
+                if self._closed or generation != self._generation:  # a later graph's worker is coming
+                    prepared.kill()
+                    return
+                earlier, self._extractor = self._extractor, prepared
+            if earlier is not None:
+                earlier.kill()
+
+        threading.Thread(target=start, name="prepare-extraction", daemon=True).start()
+
     def _change(self, current: Snapshot, doc_id: str, fragment: Fragment | None) -> Graph:
         """Make current the next build: ``current``'s graph with document ``doc_id`` replaced by
         ``fragment`` (removed when None), its stores changed by the delta only; its whole-graph
         files rewritten in the background. Holds the write lock (the caller's)."""
         from ..graph.outputs import STORE_WRITERS, write_outputs
 
-        fragments = current.fragments()
-        if fragments is None:  # an older build without fragments: merged into the graph as it is, written whole
+        index = self.document_index(current)
+        if index is None:  # an older build without fragments: merged into the graph as it is, written whole
             merged = Graph.from_json(current.graph.to_json())
             if fragment is not None:
                 merged.add_fragment(fragment)
+            elif doc_id in merged.documents:
+                raise BadUpload("this build keeps no fragments.jsonl: rebuild it to remove documents", status=409)
             build = write_outputs(merged, self.out, extra=list(STORE_WRITERS))
             self.last_change = None
         else:
-            fragments = [f for f in fragments if f.document.id != doc_id] + ([fragment] if fragment else [])
-            merged = merge_fragments(fragments)
-            build, self.last_change = write_delta(current.graph, merged, self.out, current.folder, fragments)
+            merged, touched = index.replace(current.graph, doc_id, fragment)
+            build, self.last_change = write_delta(current.graph, merged, self.out, current.folder,
+                                                  touched=touched, replaced=(doc_id, fragment))
+            index.replaced(build, doc_id, fragment)
         self.snapshot = Snapshot.of(merged, build, self.timeout_s)  # one assignment: readers see old or new
         self._rewriting = self._rewrites.submit(self._rewrite, merged, build)
         return merged
+
+    def document_index(self, snapshot: Snapshot) -> DocumentIndex | None:
+        """What each document of ``snapshot``'s build contributed (graph/delta.py), read from
+        its fragments.jsonl once and then kept up to date; None for a build without one."""
+        with self._indexing:
+            if self._index is None or self._index.folder != snapshot.folder:
+                path = snapshot.folder / FRAGMENTS_FILE
+                self._index = DocumentIndex(snapshot.folder, read_fragments(path)) if path.is_file() else None
+            return self._index
 
     @staticmethod
     def _rewrite(graph: Graph, build: Path) -> None:
@@ -322,7 +384,10 @@ class GraphService:
             document = current.graph.documents.get(doc_id)
             if document is None:
                 raise KeyError(doc_id)
-            self._change(current, doc_id, None)
+            try:
+                self._change(current, doc_id, None)
+            finally:
+                self._prepare_extractor()
             removed = False
             if self.upload_dir is not None:
                 folder, _, name = doc_id.partition("/")
@@ -333,6 +398,10 @@ class GraphService:
             return document, self.last_change, removed
 
     def close(self) -> None:
+        with self._preparing:
+            self._closed = True
+            if self._extractor is not None:
+                self._extractor.kill()
         self._rewrites.shutdown(wait=True)
         self._questions.shutdown(wait=False, cancel_futures=True)
         self.snapshot.engines.close()

@@ -27,7 +27,7 @@ from typing import Any, Iterable
 
 from .fragments import FRAGMENTS_FILE, write_fragments
 from .model import Entity, Fragment, Graph, Relation
-from .outputs import _make_current, _next_build, _prepare, not_german, summary
+from .outputs import BUILDS, CACHE, CURRENT, _make_current, _next_build, _prepare, current_build, not_german, summary
 
 PENDING = ".pending-rewrite"  # in a build whose whole-graph files are still the previous build's
 STORE_FOLDERS = ("oxigraph", "ladybug")  # applied by delta; everything else is linked, then rewritten
@@ -53,46 +53,164 @@ class Change:
                 "documents_removed": gone(self.old.documents, self.new.documents)}
 
 
-def difference(before: Graph, after: Graph) -> Change:
+def difference(before: Graph, after: Graph, touched: Graph | None = None) -> Change:
     """The entities, relations and documents whose value differs between ``before`` and
-    ``after`` (one pass over each; unchanged ones compare equal without a copy)."""
+    ``after``: among the keys of ``touched`` when given (what a change can have touched),
+    else among all (one pass over each)."""
 
-    def differing(old: dict, new: dict, seen=lambda value: value) -> list:
-        return [k for k in old.keys() | new.keys()
-                if k not in old or k not in new or seen(old[k]) != seen(new[k])]
+    def differing(old: dict, new: dict, keys: Iterable | None, seen=lambda value: value) -> list:
+        keys = old.keys() | new.keys() if keys is None else keys
+        return [k for k in keys if (k in old) != (k in new) or (k in old and seen(old[k]) != seen(new[k]))]
+
+    def part(kind: str, keys: list) -> None:
+        for key in keys:
+            for graph, into in ((before, change.old), (after, change.new)):
+                if key in getattr(graph, kind):
+                    getattr(into, kind)[key] = getattr(graph, kind)[key]
 
     change = Change(Graph(), Graph())
     # as the stores hold them: a graph read from graph.json knows no texts nor canonical flags
-    for key in differing(before.entities, after.entities, Entity.to_json):
-        for graph, part in ((before, change.old), (after, change.new)):
-            if key in graph.entities:
-                part.entities[key] = graph.entities[key]
+    part("entities", differing(before.entities, after.entities, touched and touched.entities, Entity.to_json))
     retyped = {k for k in change.old.entities.keys() & change.new.entities.keys()
                if change.old.entities[k].type != change.new.entities[k].type}
-    keys = set(differing(before.relations, after.relations))
-    keys |= {k for graph in (before, after) for k in graph.relations if k[0] in retyped or k[2] in retyped}
-    for key in keys:
-        for graph, part in ((before, change.old), (after, change.new)):
-            if key in graph.relations:
-                part.relations[key] = graph.relations[key]
-    for key in differing(before.documents, after.documents,
-                         lambda d: (d.title, d.media_type, d.sha256, d.extractor, d.language)):
-        for graph, part in ((before, change.old), (after, change.new)):
-            if key in graph.documents:
-                part.documents[key] = graph.documents[key]
-    pairs = lambda graph: {(r.source, r.target) for r in graph.relations.values()}  # noqa: E731
-    change.pairs_removed = pairs(change.old) - pairs(after)
-    change.pairs_added = pairs(change.new) - pairs(before)
+    keys = set(differing(before.relations, after.relations, touched and touched.relations))
+    if retyped:
+        keys |= {k for graph in (before, after) for k in graph.relations if k[0] in retyped or k[2] in retyped}
+    part("relations", sorted(keys))
+    part("documents", differing(before.documents, after.documents, touched and touched.documents,
+                                lambda d: (d.title, d.media_type, d.sha256, d.extractor, d.language)))
+    old_pairs = {(r.source, r.target) for r in change.old.relations.values()}
+    new_pairs = {(r.source, r.target) for r in change.new.relations.values()}
+    change.pairs_removed = {p for p in old_pairs if not _pair_in(after, *p)}
+    change.pairs_added = {p for p in new_pairs if not _pair_in(before, *p)}
     return change
 
 
-def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: Iterable[Fragment]) -> tuple[Path, Change]:
+def _pair_in(graph: Graph, source: str, target: str) -> bool:
+    """Whether any relation of ``graph`` goes from ``source`` to ``target`` (its keys are
+    (source, type, target): a look-up per relation type, not a pass over the graph)."""
+    from .ontology import RelationType
+
+    return any((source, t.value, target) in graph.relations for t in RelationType)
+
+
+class DocumentIndex:
+    """What each document of a build contributed, for replacing or removing one document
+    without merging every fragment again: each entity's records by document (whose merge, in
+    document order, gives the entity) and each document's relation keys. Built once from
+    ``fragments.jsonl``, then kept up to date by :meth:`replace`."""
+
+    def __init__(self, folder: Path, fragments: Iterable[Fragment]) -> None:
+        self.folder = Path(folder)
+        self.records: dict[str, list[tuple[str, Entity]]] = {}
+        self.relations: dict[str, list[tuple[str, str, str]]] = {}
+        self.entities: dict[str, list[str]] = {}
+        for fragment in sorted(fragments, key=lambda f: f.document.id):
+            self._add(fragment)
+
+    def _add(self, fragment: Fragment) -> None:
+        doc_id = fragment.document.id
+        for entity in fragment.entities:
+            self.records.setdefault(entity.id, []).append((doc_id, entity))
+        self.entities[doc_id] = [e.id for e in fragment.entities]
+        self.relations[doc_id] = [r.key for r in fragment.relations]
+
+    def replace(self, graph: Graph, doc_id: str, fragment: Fragment | None) -> tuple[Graph, Graph]:
+        """The graph with document ``doc_id`` replaced by ``fragment`` (removed when None), as
+        merging every fragment again would make it, and what it touched (a graph of the keys
+        that may differ). ``graph`` is not changed; unchanged entities and relations are shared."""
+        from .model import Evidence
+
+        after = Graph(dict(graph.entities), dict(graph.relations), dict(graph.documents))
+        touched = Graph()
+        after.documents.pop(doc_id, None)
+        touched.documents[doc_id] = graph.documents.get(doc_id) or (fragment.document if fragment else None)
+        if fragment is not None:
+            after.documents[doc_id] = fragment.document
+        entity_ids = set(self.entities.get(doc_id, ())) | {e.id for e in (fragment.entities if fragment else ())}
+        for entity_id in entity_ids:
+            records = [r for r in self.records.get(entity_id, ()) if r[0] != doc_id]
+            records += [(doc_id, e) for e in (fragment.entities if fragment else ()) if e.id == entity_id]
+            records.sort(key=lambda record: record[0])  # stable: a document's own order kept
+            touched.entities[entity_id] = graph.entities.get(entity_id)  # type: ignore[assignment]
+            if not records:
+                after.entities.pop(entity_id, None)
+                continue
+            scratch = Graph()
+            for _doc, record in records:
+                scratch.add_entity(record)
+            after.entities[entity_id] = scratch.entities[entity_id]
+        new_relations: dict[tuple[str, str, str], list[Relation]] = {}
+        for relation in fragment.relations if fragment else ():
+            new_relations.setdefault(relation.key, []).append(relation)
+        for key in set(self.relations.get(doc_id, ())) | set(new_relations):
+            old = graph.relations.get(key)
+            touched.relations[key] = old  # type: ignore[assignment]
+            evidence = [e for e in old.evidence if e.doc != doc_id] if old is not None else []
+            for relation in new_relations.get(key, ()):
+                evidence.extend(relation.evidence)
+            if not evidence:
+                after.relations.pop(key, None)
+                continue
+            source, relation_type, target = key
+            first = old or new_relations[key][0]
+            after.relations[key] = Relation(source, target, first.type, sorted(set(evidence), key=Evidence.sort_key))
+        return after, touched
+
+    def replaced(self, folder: Path, doc_id: str, fragment: Fragment | None) -> None:
+        """Record that ``folder`` (the next build) holds ``doc_id`` as ``fragment`` (or not at all)."""
+        for entity_id in self.entities.pop(doc_id, ()):
+            kept = [r for r in self.records.get(entity_id, ()) if r[0] != doc_id]
+            if kept:
+                self.records[entity_id] = kept
+            else:
+                self.records.pop(entity_id, None)
+        self.relations.pop(doc_id, None)
+        if fragment is not None:
+            for entity in fragment.entities:
+                records = self.records.setdefault(entity.id, [])
+                records.append((doc_id, entity))
+                records.sort(key=lambda record: record[0])
+            self.entities[doc_id] = [e.id for e in fragment.entities]
+            self.relations[doc_id] = [r.key for r in fragment.relations]
+        self.folder = Path(folder)
+
+
+def copy_fragments(source: Path, target: Path, doc_id: str, fragment: Fragment | None) -> None:
+    """``source``'s fragments.jsonl with document ``doc_id``'s line replaced by ``fragment``'s
+    (or left out), in document order, copied line by line: only the ids are read (the first
+    ``"id": "…"`` of a line is its document's, whose keys come first and are sorted)."""
+    from json.decoder import scanstring
+
+    from .fragments import fragment_to_json
+
+    line = json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n" if fragment else None
+    with open(source, encoding="utf-8") as reading, open(target, "w", encoding="utf-8") as writing:
+        for existing in reading:
+            at = existing.find('"id": "')
+            line_id = scanstring(existing, at + 7)[0] if at >= 0 else ""
+            if line is not None and line_id >= doc_id:
+                writing.write(line)
+                line = None
+            if line_id != doc_id:
+                writing.write(existing)
+        if line is not None:
+            writing.write(line)
+
+
+def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: Iterable[Fragment] | None = None,
+                touched: Graph | None = None, replaced: tuple[str, Fragment | None] | None = None
+                ) -> tuple[Path, Change]:
     """Stage the next build of ``out`` from ``build`` (which holds ``before``) with the stores
     changed to hold ``after``, make it current in one rename, and return it with the change.
+    ``fragments`` are written as the build's fragments.jsonl; or, when ``replaced`` names one
+    document and its new fragment, the previous file is copied with that line changed.
     The whole-graph files are still the previous ones: call :func:`rewrite_files` next."""
-    change = difference(before, after)
+    change = difference(before, after, touched)
     out = Path(out).resolve()
     builds = _prepare(out)
+    if not (Path(build) / "oxigraph").is_dir():  # a folder of the earlier layout, just moved into builds/
+        build = current_build(out)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
     umask = os.umask(0)
     os.umask(umask)
@@ -100,14 +218,18 @@ def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: 
     try:
         (staging / PENDING).write_text("graph.json and the exports are the previous build's\n", encoding="utf-8")
         for entry in Path(build).iterdir():
-            if entry.name in STORE_FOLDERS or entry.name == FRAGMENTS_FILE or entry.name.startswith("."):
+            if (entry.name in STORE_FOLDERS + (FRAGMENTS_FILE, BUILDS, CACHE, CURRENT) or entry.name.startswith(".")
+                    or entry.is_symlink()):
                 continue
             _link_tree(entry, staging / entry.name)
         _copy_oxigraph(Path(build) / "oxigraph", staging / "oxigraph")
         shutil.copytree(Path(build) / "ladybug", staging / "ladybug")
-        apply_sparql(change, staging)
+        apply_sparql(change, after, staging)
         apply_cypher(change, before, after, staging)
-        write_fragments(fragments, staging / FRAGMENTS_FILE)
+        if replaced is not None:
+            copy_fragments(Path(build) / FRAGMENTS_FILE, staging / FRAGMENTS_FILE, *replaced)
+        else:
+            write_fragments(fragments or [], staging / FRAGMENTS_FILE)
         manifest_path = staging / "build.json"
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
         manifest.update({"summary": summary(after), "not_german": not_german(after)})
@@ -146,7 +268,7 @@ def _copy_oxigraph(source: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name)
 
 
-def apply_sparql(change: Change, build: Path) -> None:
+def apply_sparql(change: Change, after: Graph, build: Path) -> None:
     """Take the old part's triples and traversal pairs out of the build's Oxigraph store and put
     the new part's in, as one transaction. Triples of distinct subjects never coincide (a
     relation's direct triple is keyed by its source, type and target), so the difference of
@@ -166,7 +288,8 @@ def apply_sparql(change: Change, build: Path) -> None:
     removed = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in old - new]
     added = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in new - old]
     # a pair both taken out and put back (another relation of the pair) stays
-    removed += pair_quads(change.pairs_removed - change.pairs_added)
+    # the index holds each related pair both ways: a way goes only when neither direction stays
+    removed += pair_quads({(s, t) for s, t in change.pairs_removed if not _pair_in(after, t, s)})
     added += pair_quads(change.pairs_added)
     store = ox.Store(str(Path(build) / "oxigraph"))
     for quad in removed:

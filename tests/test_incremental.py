@@ -174,3 +174,33 @@ def test_a_reader_during_an_upload_sees_the_old_or_the_new_graph(served):
     new = client.post("/cypher", json=query).json()["rows"][0]["n"]
     assert new > old
     assert seen and set(seen) <= {old, new}
+
+
+def test_a_server_killed_before_the_files_were_rewritten_rewrites_them_on_start(tmp_path):
+    """The writer died after the swap, before graph.json was rewritten (as after kill -9): the
+    next server takes the graph from fragments.jsonl and writes the files again."""
+    from actorgraph.graph.delta import PENDING, write_delta
+    from actorgraph.graph.fragments import FRAGMENTS_FILE, read_fragments
+    from actorgraph.graph.jsonio import read_json
+    from actorgraph.graph.model import merge_fragments
+
+    out = tmp_path / "build"
+    run_cli("build", "--input", str(CORPUS), "--out", str(out), check=True)
+    build = (out / "current").resolve()
+    fragments = list(read_fragments(build / FRAGMENTS_FILE))
+    dropped = max(fragments, key=lambda f: len(f.relations))
+    kept = [f for f in fragments if f is not dropped]
+    after = merge_fragments(kept)
+    before = read_json(build / "graph.json", check=False)
+    assert set(after.relations) < set(before.relations)
+    new_build, change = write_delta(before, after, out, build, kept)
+    assert (new_build / PENDING).exists() and change.counts()["documents_removed"] == 1
+    # the previous build's file, whole, until the rewrite
+    assert (new_build / "graph.json").read_bytes() == (build / "graph.json").read_bytes()
+    with LiveServer(out) as base, httpx.Client(base_url=base, timeout=60) as client:
+        settled(client)
+        expected = set(after.relations)
+        assert json_keys(client.get("/graph.json").json()) == expected
+        assert cypher_keys(client) == expected == sparql_keys(client)
+        assert client.get("/health").json()["documents"] == len(kept)
+    assert not (new_build / PENDING).exists()
