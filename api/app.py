@@ -192,7 +192,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
                              query_sandbox=pool_holder[0].confinement() if pool_holder else {},
-                             files_pending=service.files_pending(),
+                             files_pending=service.files_pending(), uploads_ready=service.uploads_ready(),
                              **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)

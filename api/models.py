@@ -22,6 +22,9 @@ class Health(BaseModel):
                                           "(no_network, read_only_files, no_file_writes); empty before the first query")
     files_pending: bool = Field(False, description="true while graph.json and the exports are rewritten after an "
                                                    "upload or delete (they are the previous build's meanwhile)")
+    uploads_ready: bool = Field(False, description="true when an extraction worker is prepared for the next upload "
+                                                   "(false on a server without uploads, and for a few seconds after start "
+                                                   "or a change)")
 
 
 class EvidenceOut(BaseModel):

@@ -277,7 +277,8 @@ def await_reply(process: Any, connection: Any, timeout_s: float, memory_bytes: i
 @dataclass(eq=False)
 class Prepared:
     """A confined process started ahead of its one task, ``warm()`` already run in it (imports,
-    tables): the task then costs its own time only. Used once, then killed."""
+    tables): the task then costs its own time only. :meth:`start` returns once it is warm.
+    Used once, then killed."""
 
     process: Any
     connection: Any
@@ -289,6 +290,11 @@ class Prepared:
         process = context.Process(target=_run_prepared, args=(child, warm), daemon=True, name=f"actorgraph-{what}")
         process.start()
         child.close()
+        try:  # warmed: the process says so once ``warm`` returned
+            if parent.poll(600):
+                parent.recv()
+        except (EOFError, OSError):
+            pass  # it died: not usable, and run_confined starts a process of its own
         return cls(process, parent)
 
     def usable(self) -> bool:
@@ -341,6 +347,7 @@ def _run_prepared(connection: Any, warm: Callable[[], Any] | None) -> None:
             warm()
         except Exception:  # the task itself will say what is wrong
             pass
+    connection.send(("warm",))
     try:
         target, args = connection.recv()
     except (EOFError, OSError):

@@ -175,8 +175,8 @@ class GraphService:
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
         self._closed = False
-        self._preparing = threading.Lock()
-        self._generation = 0
+        self._preparing = threading.Condition()  # notified when a prepared worker is ready
+        self._generation = self._ready = 0  # the latest preparation asked for, and the one ready
         self._indexing = threading.Lock()
         self._index: DocumentIndex | None = None
         self.last_change: Change | None = None  # what the last upload or delete changed
@@ -275,7 +275,7 @@ class GraphService:
                 path = self.upload_dir / name
                 doc_id = f"{self.upload_dir.name}/{name}"
                 current = self.snapshot
-                prepared, self._extractor = self._extractor, None
+                prepared = self._take_extractor(min(timeout_s, 60.0))
                 try:
                     fragment = run_confined(extract_file, (staged, doc_id, graph_acronyms(current.graph), Settings()),
                                             timeout_s, memory_bytes, what="extraction", prepared=prepared)
@@ -298,6 +298,19 @@ class GraphService:
         finally:
             staged.unlink(missing_ok=True)
 
+    def _take_extractor(self, wait_s: float) -> Any:
+        """The prepared extraction worker for the current graph, waiting up to ``wait_s`` for
+        the one being prepared (starting another would cost the same); None if there is none."""
+        with self._preparing:
+            self._preparing.wait_for(lambda: self._extractor is not None and self._ready == self._generation,
+                                     timeout=wait_s)
+            prepared, self._extractor = self._extractor, None
+            return prepared
+
+    def uploads_ready(self) -> bool:
+        """Whether the next upload's extraction worker is prepared (for /health)."""
+        return self._extractor is not None and self._ready == self._generation
+
     def _prepare_extractor(self) -> None:
         """Start the next upload's extraction worker, in the background (a process start and
         the extraction's imports take seconds, which the upload then does not wait for)."""
@@ -318,6 +331,8 @@ class GraphService:
                     prepared.kill()
                     return
                 earlier, self._extractor = self._extractor, prepared
+                self._ready = generation
+                self._preparing.notify_all()
             if earlier is not None:
                 earlier.kill()
 

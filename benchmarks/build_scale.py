@@ -285,6 +285,8 @@ def upload_while_reading(build: Path, folder: Path) -> dict[str, float]:
         with httpx.Client(base_url=base, timeout=120) as client:  # warm: the graph read, a worker started
             client.get("/actors", params={"q": "Amt"})
             client.post("/cypher", json={"query": "MATCH (n) RETURN count(n) AS n"})
+            while not client.get("/health").json().get("uploads_ready"):  # the server settled after its start
+                time.sleep(0.2)
         latencies: list[float] = []
         stop = threading.Event()
 
