@@ -1,7 +1,8 @@
 """The graph behind the HTTP API: one build folder, its current build's stores opened
-read-only, and the one way to change it, :meth:`GraphService.add_document` (extract the
-document in a confined process, merge it with the other documents' fragments, write a new
-build, make it current).
+read-only, and the two ways to change it, :meth:`GraphService.add_document` (extract the
+document in a confined process prepared ahead, replace its earlier version's contribution)
+and :meth:`GraphService.delete_document`; either makes the next build from the current one by
+the delta (graph/delta.py) and makes it current.
 
 Reads take the current :class:`Snapshot`, which names one build folder (``builds/N``); an
 upload writes the next build beside it and swaps the ``current`` link in one rename, so a
@@ -132,12 +133,6 @@ class Snapshot:
             except (OSError, ValueError, KeyError):
                 pass
         return summary(self.graph)
-
-    def fragments(self) -> list[Fragment] | None:
-        """What extraction found in each document of this build (None for a build written
-        before builds kept them: an upload is then merged into the graph as it is)."""
-        path = self.folder / FRAGMENTS_FILE
-        return list(read_fragments(path)) if path.is_file() else None
 
 
 def warm_extraction(defined: dict[str, Entity]) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .fragments import FRAGMENTS_FILE, write_fragments
-from .model import Entity, Fragment, Graph, Relation
+from .model import Document, Entity, Fragment, Graph, Relation
 from .outputs import BUILDS, CACHE, CURRENT, _make_current, _next_build, _prepare, current_build, not_german, summary
 
 PENDING = ".pending-rewrite"  # in a build whose whole-graph files are still the previous build's
@@ -398,6 +398,7 @@ def rewrite_files(graph: Graph, build: Path) -> None:
     from .rdf import write_rdf
 
     build = Path(build)
+    graph = Graph(graph.entities, graph.relations, _documents(build / FRAGMENTS_FILE, graph))
     scratch = Path(tempfile.mkdtemp(prefix=f".rewrite-{os.getpid()}-", dir=build))
     try:
         (scratch / "graph.json").write_text(dumps(graph), encoding="utf-8")
@@ -418,6 +419,24 @@ def rewrite_files(graph: Graph, build: Path) -> None:
         (build / PENDING).unlink(missing_ok=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _documents(path: Path, graph: Graph) -> dict[str, Document]:
+    """The graph's documents with their texts (graph.json counts their characters and words;
+    a graph read from graph.json has none), from the build's fragments.jsonl: only each line's
+    first object, the document, is parsed."""
+    if not path.is_file():
+        return graph.documents
+    decoder, documents = json.JSONDecoder(), dict(graph.documents)
+    start = len('{"document": ')
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            data = decoder.raw_decode(line, start)[0]
+            if data.get("id") in documents:
+                document = Document.from_json(data)
+                document.text = data.get("text", "")
+                documents[document.id] = document
+    return documents
 
 
 def pending(build: Path) -> bool:

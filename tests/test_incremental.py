@@ -8,7 +8,6 @@ import json
 import shutil
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -110,6 +109,8 @@ def test_upload_replace_and_delete_agree_with_a_fresh_build(served, tmp_path):
     assert involving(expected, "agency/feuerwehr-k", "COOPERATES_WITH")
     served_json = client.get("/graph.json").json()
     assert json_keys(served_json) == expected
+    fresh_json = json.loads((fresh / "graph.json").read_text(encoding="utf-8"))
+    assert served_json == fresh_json  # the background rewrite: the whole file, as a fresh build writes it
     assert cypher_keys(client) == expected
     assert sparql_keys(client) == expected
     fresh_json = json.loads((fresh / "graph.json").read_text(encoding="utf-8"))
@@ -204,3 +205,33 @@ def test_a_server_killed_before_the_files_were_rewritten_rewrites_them_on_start(
         assert cypher_keys(client) == expected == sparql_keys(client)
         assert client.get("/health").json()["documents"] == len(kept)
     assert not (new_build / PENDING).exists()
+
+
+def test_replacing_one_document_in_place_equals_merging_every_fragment_again(built, tmp_path):
+    """The per-document index (what an upload or delete uses) gives the graph a full merge
+    gives, for every document of the corpus removed and put back, and fragments.jsonl copied
+    with one line changed equals the file written whole."""
+    from actorgraph.graph.delta import DocumentIndex, copy_fragments
+    from actorgraph.graph.fragments import FRAGMENTS_FILE, read_fragments, write_fragments
+    from actorgraph.graph.jsonio import read_json
+    from actorgraph.graph.model import merge_fragments
+
+    build = (built / "current").resolve()
+    fragments = list(read_fragments(build / FRAGMENTS_FILE))
+    graph = read_json(build / "graph.json", check=False)
+    assert len(fragments) >= 3
+    for fragment in fragments:
+        doc_id = fragment.document.id
+        others = [f for f in fragments if f.document.id != doc_id]
+        without, _touched = DocumentIndex(build, fragments).replace(graph, doc_id, None)
+        merged = merge_fragments(others).to_json()
+        for part in ("nodes", "edges"):  # (a graph read from graph.json keeps no texts: documents aside)
+            assert without.to_json()[part] == merged[part]
+        assert sorted(without.documents) == [d["id"] for d in merged["documents"]]
+        back, _touched = DocumentIndex(build, others).replace(without, doc_id, fragment)
+        assert {k: v for k, v in back.to_json().items() if k != "documents"} == \
+            {k: v for k, v in graph.to_json().items() if k != "documents"}
+    scratch = tmp_path
+    copy_fragments(build / FRAGMENTS_FILE, scratch / "copied.jsonl", fragments[1].document.id, None)
+    write_fragments([f for f in fragments if f is not fragments[1]], scratch / "whole.jsonl")
+    assert (scratch / "copied.jsonl").read_bytes() == (scratch / "whole.jsonl").read_bytes()
