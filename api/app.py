@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import secrets
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -131,7 +132,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
     install_explorer(app, service)  # / the explorer, GET /documents/{name}, /queries
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["*"])
+                           allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"])
     error_responses: dict[int | str, dict[str, Any]] = {
         status: {"model": models.Problem, "description": title, "content": {PROBLEM: {}}}
         for status, title in ((400, "Bad request"), (404, "Not found"), (422, "Invalid parameter"))}
@@ -191,13 +192,24 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return models.Health(status="ok", version=__version__,
                              stores={"oxigraph": pyoxigraph.__version__, "ladybug": ladybug.__version__},
                              query_sandbox=pool_holder[0].confinement() if pool_holder else {},
+                             files_pending=service.files_pending(), uploads_ready=service.uploads_ready(),
                              **service.snapshot.summary())
 
     @app.get("/graph.json", summary="The whole graph as graph.json (ONTOLOGY.md)", response_class=FileResponse)
-    def graph_json() -> FileResponse:
+    def graph_json() -> Response:
         # the snapshot's own build, not the current link: an upload swapping the build meanwhile
-        # changes nothing for this answer (a build stays on disk while requests may read it)
-        return FileResponse(service.snapshot.folder / "graph.json", media_type="application/json")
+        # changes nothing for this answer. Opened once, its length taken from the open file: the
+        # background rewrite after an upload replaces the file by a rename, and this answer is the
+        # file it opened, whole
+        handle = open(service.snapshot.folder / "graph.json", "rb")
+        size = os.fstat(handle.fileno()).st_size
+
+        def chunks() -> Iterator[bytes]:
+            with handle:
+                while block := handle.read(1 << 20):
+                    yield block
+
+        return StreamingResponse(chunks(), media_type="application/json", headers={"Content-Length": str(size)})
 
     # -- actors ------------------------------------------------------------------------------
 
@@ -469,6 +481,14 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
 
     # -- writing, with a key ---------------------------------------------------------------
 
+    def check_key(x_api_key: Optional[str], authorization: Optional[str]) -> None:
+        """The API key of a write, from ``X-API-Key`` or ``Authorization: Bearer``, or 401."""
+        given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
+                              else None)
+        if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
+            raise ApiProblem(401, "changing documents needs the API key (header X-API-Key)" if settings.api_key
+                             else "this server takes no uploads: start it with an API key")
+
     upload_body = {"required": True, "content": {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary", "description": "the document (txt, html, pdf)"}}}}}}
@@ -480,12 +500,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
               summary="Add or replace a document (txt, html, pdf) in the running graph; needs the API key")
     async def documents(request: Request, x_api_key: Optional[str] = Header(None),
                         authorization: Optional[str] = Header(None)) -> models.DocumentAdded:
-        # the key first: a stranger's upload costs no more than its headers
-        given = x_api_key or (authorization[7:] if authorization and authorization.lower().startswith("bearer ")
-                              else None)
-        if not settings.api_key or not given or not secrets.compare_digest(given.encode(), settings.api_key.encode()):
-            raise ApiProblem(401, "uploads need the API key (header X-API-Key)" if settings.api_key
-                             else "this server takes no uploads: start it with an API key")
+        check_key(x_api_key, authorization)  # first: a stranger's upload costs no more than its headers
         if service.upload_dir is None:
             raise ApiProblem(400, "this server takes no uploads (no upload folder configured)")
         try:
@@ -504,6 +519,30 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
             document=document.id, title=document.title or "", words=document.word_count, replaced=replaced,
             entities_added=[_actor(e, service.snapshot.actors) for e in added.sorted_entities()],
             relations_added=[r.to_json() for r in added.sorted_relations()],
+            graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
+
+    @app.delete("/documents/{name:path}", response_model=models.DocumentRemoved,
+                responses={**error_responses,
+                           401: {"model": models.Problem, "description": "no or wrong API key", "content": {PROBLEM: {}}},
+                           404: {"model": models.Problem, "description": "no such document", "content": {PROBLEM: {}}}},
+                summary="Remove a document and every relation only it supported; needs the API key")
+    async def remove_document(name: str, x_api_key: Optional[str] = Header(None),
+                              authorization: Optional[str] = Header(None)) -> models.DocumentRemoved:
+        check_key(x_api_key, authorization)
+        if len(name) > 1000 or "\x00" in name:
+            raise ApiProblem(404, "no such document (name too long or not a document name)")
+        try:
+            document, change, file_removed = await run_in_threadpool(service.delete_document, name)
+        except KeyError:
+            raise ApiProblem(404, f"no document named {name[:200]!r} in the served graph") from None
+        counts = change.counts() if change is not None else {}
+        return models.DocumentRemoved(
+            document=document.id, file_removed=file_removed,
+            entities_removed=sorted(set(change.old.entities) - set(change.new.entities)) if change else [],
+            relations_removed=[list(k) for k in sorted(set(change.old.relations) - set(change.new.relations))]
+            if change else [],
+            relations_changed=len(set(change.old.relations) & set(change.new.relations)) if change else 0,
+            counts=counts,
             graph={"entities": len(service.graph.entities), "relations": len(service.graph.relations)})
 
     return app

@@ -20,6 +20,11 @@ class Health(BaseModel):
     query_sandbox: dict[str, bool] = Field(
         default_factory=dict, description="what confines the Cypher and SPARQL workers on this machine "
                                           "(no_network, read_only_files, no_file_writes); empty before the first query")
+    files_pending: bool = Field(False, description="true while graph.json and the exports are rewritten after an "
+                                                   "upload or delete (they are the previous build's meanwhile)")
+    uploads_ready: bool = Field(False, description="true when an extraction worker is prepared for the next upload "
+                                                   "(false on a server without uploads, and for a few seconds after start "
+                                                   "or a change)")
 
 
 class EvidenceOut(BaseModel):
@@ -114,6 +119,16 @@ class DocumentAdded(BaseModel):
     entities_added: list[Actor]
     relations_added: list[dict[str, Any]]
     graph: dict[str, int] = Field(description="entities and relations in the graph after the upload")
+
+
+class DocumentRemoved(BaseModel):
+    document: str
+    file_removed: bool = Field(description="true when the document's file was removed from the upload folder")
+    entities_removed: list[str] = Field(description="ids of the entities only this document named")
+    relations_removed: list[list[str]] = Field(description="[source, type, target] of the relations only it supported")
+    relations_changed: int = Field(description="relations other documents also support, which lost its evidence")
+    counts: dict[str, int]
+    graph: dict[str, int] = Field(description="entities and relations in the graph after the removal")
 
 
 class Problem(BaseModel):

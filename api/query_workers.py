@@ -274,16 +274,59 @@ def await_reply(process: Any, connection: Any, timeout_s: float, memory_bytes: i
             raise QueryStopped(400, f"the client went away; the {what} was stopped")
 
 
+@dataclass(eq=False)
+class Prepared:
+    """A confined process started ahead of its one task, ``warm()`` already run in it (imports,
+    tables): the task then costs its own time only. :meth:`start` returns once it is warm.
+    Used once, then killed."""
+
+    process: Any
+    connection: Any
+
+    @classmethod
+    def start(cls, warm: Callable[[], Any] | None = None, what: str = "task") -> "Prepared":
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_run_prepared, args=(child, warm), daemon=True, name=f"actorgraph-{what}")
+        process.start()
+        child.close()
+        try:  # warmed: the process says so once ``warm`` returned
+            if parent.poll(600):
+                parent.recv()
+        except (EOFError, OSError):
+            pass  # it died: not usable, and run_confined starts a process of its own
+        return cls(process, parent)
+
+    def usable(self) -> bool:
+        return self.process.is_alive()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
 def run_confined(target: Callable[..., Any], args: tuple, timeout_s: float, memory_bytes: int,
-                 what: str = "task") -> Any:
-    """``target(*args)`` in a new confined process (see :func:`confine`), its result sent back;
-    killed past ``timeout_s`` or ``memory_bytes``. An exception in it comes back as
-    QueryFailed with its one-line message."""
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_run_one, args=(child, target, args), daemon=True, name=f"actorgraph-{what}")
-    process.start()
-    child.close()
+                 what: str = "task", prepared: Prepared | None = None) -> Any:
+    """``target(*args)`` in a new confined process (see :func:`confine`), or in ``prepared``
+    (started ahead), its result sent back; killed past ``timeout_s`` or ``memory_bytes``. An
+    exception in it comes back as QueryFailed with its one-line message."""
+    if prepared is not None and prepared.usable():
+        process, parent = prepared.process, prepared.connection
+        try:
+            parent.send((target, args))
+        except (OSError, ValueError):
+            prepared.kill()
+            prepared = None
+    else:
+        prepared = None
+    if prepared is None:
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_run_one, args=(child, target, args), daemon=True, name=f"actorgraph-{what}")
+        process.start()
+        child.close()
     try:
         reply = await_reply(process, parent, timeout_s, memory_bytes, what=what)
     finally:
@@ -296,8 +339,28 @@ def run_confined(target: Callable[..., Any], args: tuple, timeout_s: float, memo
     return reply[1]
 
 
+def _run_prepared(connection: Any, warm: Callable[[], Any] | None) -> None:
+    """A prepared process: confined, warmed, then its one task from the pipe."""
+    _silenced_and_confined()
+    if warm is not None:
+        try:
+            warm()
+        except Exception:  # the task itself will say what is wrong
+            pass
+    connection.send(("warm",))
+    try:
+        target, args = connection.recv()
+    except (EOFError, OSError):
+        return
+    _send_result(connection, target, args)
+
+
 def _run_one(connection: Any, target: Callable[..., Any], args: tuple) -> None:
     _silenced_and_confined()
+    _send_result(connection, target, args)
+
+
+def _send_result(connection: Any, target: Callable[..., Any], args: tuple) -> None:
     try:
         connection.send(("ok", target(*args)))
     except MemoryError:

@@ -1,7 +1,8 @@
 """The graph behind the HTTP API: one build folder, its current build's stores opened
-read-only, and the one way to change it, :meth:`GraphService.add_document` (extract the
-document in a confined process, merge it with the other documents' fragments, write a new
-build, make it current).
+read-only, and the two ways to change it, :meth:`GraphService.add_document` (extract the
+document in a confined process prepared ahead, replace its earlier version's contribution)
+and :meth:`GraphService.delete_document`; either makes the next build from the current one by
+the delta (graph/delta.py) and makes it current.
 
 Reads take the current :class:`Snapshot`, which names one build folder (``builds/N``); an
 upload writes the next build beside it and swaps the ``current`` link in one rename, so a
@@ -21,7 +22,8 @@ from typing import Any, Callable
 from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
-from ..graph.model import Document, Fragment, Graph, Relation, merge_fragments
+from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
+from ..graph.delta import Change, DocumentIndex, pending, rewrite_files, write_delta
 from ..graph.outputs import current_build
 from ..queries.catalog import Engines, ask
 
@@ -132,11 +134,14 @@ class Snapshot:
                 pass
         return summary(self.graph)
 
-    def fragments(self) -> list[Fragment] | None:
-        """What extraction found in each document of this build (None for a build written
-        before builds kept them: an upload is then merged into the graph as it is)."""
-        path = self.folder / FRAGMENTS_FILE
-        return list(read_fragments(path)) if path.is_file() else None
+
+def warm_extraction(defined: dict[str, Entity]) -> None:
+    """What an extraction loads before its document (modules, gazetteer, model, the extractors
+    knowing the graph's acronyms ``defined``), done ahead in a prepared worker so an upload
+    costs its own extraction only."""
+    from ..ingest.pipeline import Settings, extract_knowing
+
+    extract_knowing(Document("warm.txt", "Das Auswärtige Amt arbeitet mit der NATO zusammen."), defined, Settings())
 
 
 def remember(cache: dict, key: Any, compute: Callable[[], Any], limit: int) -> Any:
@@ -164,10 +169,32 @@ class GraphService:
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
         self._write_lock = threading.Lock()
+        self._closed = False
+        self._preparing = threading.Condition()  # notified when a prepared worker is ready
+        self._generation = self._ready = 0  # the latest preparation asked for, and the one ready
+        self._indexing = threading.Lock()
+        self._index: DocumentIndex | None = None
+        self.last_change: Change | None = None  # what the last upload or delete changed
         self._questions = ThreadPoolExecutor(QUESTION_THREADS, thread_name_prefix="question")
-        self.snapshot = Snapshot.open(current_build(self.out), timeout_s)
-        # read the graph now, beside the requests: /health answers meanwhile from build.json
-        threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
+        self._rewrites = ThreadPoolExecutor(1, thread_name_prefix="rewrite")  # one build's files at a time
+        self._rewriting: Future | None = None
+        self._extractor: Any = None  # a prepared extraction worker (query_workers.Prepared)
+        build = current_build(self.out)
+        if pending(build) and (build / FRAGMENTS_FILE).is_file():
+            # the writer of this build died before its graph.json was rewritten: the fragments say
+            # what the graph is, and the files are written again
+            graph = merge_fragments(read_fragments(build / FRAGMENTS_FILE))
+            self.snapshot = Snapshot.of(graph, build, timeout_s)
+            self._rewriting = self._rewrites.submit(rewrite_files, graph, build)
+        else:
+            self.snapshot = Snapshot.open(build, timeout_s)
+            # read the graph now, beside the requests: /health answers meanwhile from build.json
+            threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
+        if self.upload_dir is not None:
+            self._prepare_extractor()
+            # an upload needs to know what each document contributed: read now, beside the requests
+            snapshot = self.snapshot
+            threading.Thread(target=self.document_index, args=(snapshot,), name="index-documents", daemon=True).start()
 
     @property
     def graph(self) -> Graph:
@@ -228,7 +255,6 @@ class GraphService:
         earlier version of the same name is replaced), written as a new build and made current.
         Returns the document, what it added (entities and relations not in the graph before),
         and whether it replaced an earlier version."""
-        from ..graph.outputs import STORE_WRITERS, write_outputs
         from ..ingest.pipeline import Settings, extract_file, graph_acronyms
         from .query_workers import QueryFailed, QueryStopped, run_confined
 
@@ -244,22 +270,19 @@ class GraphService:
                 path = self.upload_dir / name
                 doc_id = f"{self.upload_dir.name}/{name}"
                 current = self.snapshot
+                prepared = self._take_extractor(min(timeout_s, 60.0))
                 try:
                     fragment = run_confined(extract_file, (staged, doc_id, graph_acronyms(current.graph), Settings()),
-                                            timeout_s, memory_bytes, what="extraction")
+                                            timeout_s, memory_bytes, what="extraction", prepared=prepared)
                 except (QueryFailed, QueryStopped) as exc:
+                    self._prepare_extractor()
                     raise BadUpload(f"{name}: {exc.detail}", status=exc.status) from None
-                fragments = current.fragments()
                 replaced = doc_id in current.graph.documents
-                if fragments is not None:
-                    fragments = [f for f in fragments if f.document.id != doc_id] + [fragment]
-                    merged = merge_fragments(fragments)
-                else:  # an older build without fragments: merged into the graph as it is
-                    merged = Graph.from_json(current.graph.to_json())
-                    merged.add_fragment(fragment)
-                build = write_outputs(merged, self.out, extra=list(STORE_WRITERS), fragments=fragments)
+                try:
+                    merged = self._change(current, doc_id, fragment)
+                finally:
+                    self._prepare_extractor()  # for the graph as it is now
                 staged.replace(path)
-                self.snapshot = Snapshot.of(merged, build, self.timeout_s)
                 # the old snapshot's stores close when the last request using them is done
                 added = Graph(documents={doc_id: merged.documents[doc_id]})
                 for entity_id in sorted(set(merged.entities) - set(current.graph.entities)):
@@ -270,6 +293,125 @@ class GraphService:
         finally:
             staged.unlink(missing_ok=True)
 
+    def _take_extractor(self, wait_s: float) -> Any:
+        """The prepared extraction worker for the current graph, waiting up to ``wait_s`` for
+        the one being prepared (starting another would cost the same); None if there is none."""
+        with self._preparing:
+            self._preparing.wait_for(lambda: self._extractor is not None and self._ready == self._generation,
+                                     timeout=wait_s)
+            prepared, self._extractor = self._extractor, None
+            return prepared
+
+    def uploads_ready(self) -> bool:
+        """Whether the next upload's extraction worker is prepared (for /health)."""
+        return self._extractor is not None and self._ready == self._generation
+
+    def _prepare_extractor(self) -> None:
+        """Start the next upload's extraction worker, in the background (a process start and
+        the extraction's imports take seconds, which the upload then does not wait for)."""
+        from functools import partial
+
+        from .query_workers import Prepared
+
+        with self._preparing:
+            self._generation += 1
+            generation = self._generation
+
+        def start() -> None:
+            from ..ingest.pipeline import graph_acronyms
+
+            prepared = Prepared.start(partial(warm_extraction, graph_acronyms(self.snapshot.graph)), what="extraction")
+            with self._preparing:
+                if self._closed or generation != self._generation:  # a later graph's worker is coming
+                    prepared.kill()
+                    return
+                earlier, self._extractor = self._extractor, prepared
+                self._ready = generation
+                self._preparing.notify_all()
+            if earlier is not None:
+                earlier.kill()
+
+        threading.Thread(target=start, name="prepare-extraction", daemon=True).start()
+
+    def _change(self, current: Snapshot, doc_id: str, fragment: Fragment | None) -> Graph:
+        """Make current the next build: ``current``'s graph with document ``doc_id`` replaced by
+        ``fragment`` (removed when None), its stores changed by the delta only; its whole-graph
+        files rewritten in the background. Holds the write lock (the caller's)."""
+        from ..graph.outputs import STORE_WRITERS, write_outputs
+
+        index = self.document_index(current)
+        if index is None:  # an older build without fragments: merged into the graph as it is, written whole
+            merged = Graph.from_json(current.graph.to_json())
+            if fragment is not None:
+                merged.add_fragment(fragment)
+            elif doc_id in merged.documents:
+                raise BadUpload("this build keeps no fragments.jsonl: rebuild it to remove documents", status=409)
+            build = write_outputs(merged, self.out, extra=list(STORE_WRITERS))
+            self.last_change = None
+        else:
+            merged, touched = index.replace(current.graph, doc_id, fragment)
+            build, self.last_change = write_delta(current.graph, merged, self.out, current.folder,
+                                                  touched=touched, replaced=(doc_id, fragment))
+            index.replaced(build, doc_id, fragment)
+        self.snapshot = Snapshot.of(merged, build, self.timeout_s)  # one assignment: readers see old or new
+        self._rewriting = self._rewrites.submit(self._rewrite, merged, build)
+        return merged
+
+    def document_index(self, snapshot: Snapshot) -> DocumentIndex | None:
+        """What each document of ``snapshot``'s build contributed (graph/delta.py), read from
+        its fragments.jsonl once and then kept up to date; None for a build without one."""
+        with self._indexing:
+            if self._index is None or self._index.folder != snapshot.folder:
+                path = snapshot.folder / FRAGMENTS_FILE
+                self._index = DocumentIndex(snapshot.folder, read_fragments(path)) if path.is_file() else None
+            return self._index
+
+    @staticmethod
+    def _rewrite(graph: Graph, build: Path) -> None:
+        if pending(build) and build.is_dir():  # else written whole already, or dropped as an old build
+            try:
+                rewrite_files(graph, build)
+            except OSError:  # the build was dropped (older than KEEP_BUILDS) while written
+                if build.is_dir():
+                    raise
+
+    def files_pending(self) -> bool:
+        """Whether the served build's graph.json and exports are still the previous build's."""
+        return pending(self.snapshot.folder)
+
+    def settle(self, timeout_s: float | None = None) -> None:
+        """Wait until the last build's files are rewritten (tests, benchmarks, shutdown)."""
+        if self._rewriting is not None:
+            self._rewriting.result(timeout=timeout_s)
+
+    def delete_document(self, doc_id: str) -> tuple[Document, Change | None, bool]:
+        """Remove document ``doc_id`` and what only it supported: the next build is the current
+        one by the delta. Its file goes from the upload folder when it lies there, so the next
+        ``actorgraph build`` does not bring it back. Returns the document, the change, and
+        whether a file was removed; KeyError when the served graph has no such document."""
+        with self._write_lock:
+            current = self.snapshot
+            document = current.graph.documents.get(doc_id)
+            if document is None:
+                raise KeyError(doc_id)
+            try:
+                self._change(current, doc_id, None)
+            finally:
+                self._prepare_extractor()
+            removed = False
+            if self.upload_dir is not None:
+                folder, _, name = doc_id.partition("/")
+                if folder == self.upload_dir.name and name and name == safe_filename(name):
+                    path = self.upload_dir / name
+                    removed = path.is_file()
+                    path.unlink(missing_ok=True)
+            return document, self.last_change, removed
+
     def close(self) -> None:
+        with self._preparing:
+            self._closed = True
+            if self._extractor is not None:
+                self._extractor.kill()
+        self._rewrites.shutdown(wait=True)
         self._questions.shutdown(wait=False, cancel_futures=True)
         self.snapshot.engines.close()

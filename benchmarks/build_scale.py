@@ -2,11 +2,16 @@
 names and aliases hold each character a CSV loader can trip over, built into the JSON, RDF,
 Oxigraph, LadybugDB and Neo4j outputs; then served. For each size it prints the cold build's
 seconds (and each step's), its peak memory, the seconds `actorgraph serve` takes to answer
-/health and the brokers question from a cold cache (medians of three starts), and at the end
+/health and the brokers question from a cold cache (medians of three starts), one upload into
+the served build (seconds to its answer, p50/p99 of reads meanwhile, seconds until graph.json is
+rewritten, the server's resident memory afterwards; "idle p99" is the same reads before the
+upload), and at the end
 the ratio of build times between the largest and the smallest size (issue #14 asks
-t(10k) / t(1k) <= 11, peak memory <= 1.5 GiB, /health within 3 s, brokers within 5 s).
+t(10k) / t(1k) <= 11, peak memory <= 1.5 GiB, /health within 3 s, brokers within 5 s, an upload
+within 5 s with reads at p99 <= 500 ms, the server within 1.5 GiB afterwards).
 
     python benchmarks/build_scale.py                          # 1,000 and 10,000 documents
+    python benchmarks/build_scale.py --sizes 1000                # 1,000 alone: a few minutes
     python benchmarks/build_scale.py --documents 2000 --workers 2
     python benchmarks/build_scale.py --documents 100000       # optional: about an hour
 
@@ -243,9 +248,90 @@ def served(build: Path) -> tuple[float, float, float]:
         server.wait(timeout=30)
 
 
+UPLOAD = ("Das Amt für Hochwasserschutz arbeitet mit der Agentur für Deichfragen zusammen. "
+          "Die Stiftung Uferland unterstützt das Amt für Hochwasserschutz seit 2024.\n")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which ``share`` of ``values`` lie (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def upload_while_reading(build: Path, folder: Path) -> dict[str, float]:
+    """Serve ``build`` with a key, post one document while two readers ask ``/actors?q=`` and a
+    Cypher count in a loop: seconds to the upload's answer, p50/p99 of the reads meanwhile,
+    seconds until graph.json and the exports are rewritten, and the server's resident memory
+    afterwards (the server alone, and with its worker processes)."""
+    import threading
+
+    import httpx
+
+    from helpers import actorgraph_command, free_port, tree_resident_bytes
+
+    port, key = free_port(), "benchmark-key"
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(build), "--port", str(port),
+                                                      "--api-key", key, "--upload-dir", str(folder / "uploads")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if server.poll() is not None:
+                    raise RuntimeError("the server stopped while starting") from None
+                time.sleep(0.05)
+        with httpx.Client(base_url=base, timeout=120) as client:  # warm: the graph read, a worker started
+            client.get("/actors", params={"q": "Amt"})
+            client.post("/cypher", json={"query": "MATCH (n) RETURN count(n) AS n"})
+            while not client.get("/health").json().get("uploads_ready"):  # the server settled after its start
+                time.sleep(0.2)
+        latencies: list[float] = []
+        stop = threading.Event()
+
+        def read(request: Callable[[httpx.Client], httpx.Response]) -> None:
+            with httpx.Client(base_url=base, timeout=120) as reader:
+                while not stop.is_set():
+                    start = time.perf_counter()
+                    response = request(reader)
+                    latencies.append(time.perf_counter() - start)
+                    assert response.status_code == 200, response.text
+
+        readers = [threading.Thread(target=read, args=(lambda c: c.get("/actors", params={"q": "Amt"}),)),
+                   threading.Thread(target=read, args=(lambda c: c.post(
+                       "/cypher", json={"query": "MATCH ()-[r]->() RETURN count(r) AS n"}),))]
+        for thread in readers:
+            thread.start()
+        time.sleep(3)
+        idle, latencies[:] = list(latencies), []  # the same reads before the upload, for comparison
+        start = time.perf_counter()
+        response = httpx.post(f"{base}/documents", files={"file": ("hochwasser.txt", UPLOAD.encode(), "text/plain")},
+                              headers={"X-API-Key": key}, timeout=600)
+        upload = time.perf_counter() - start
+        assert response.status_code == 201, response.text
+        time.sleep(1)
+        stop.set()
+        for thread in readers:
+            thread.join()
+        while httpx.get(f"{base}/health", timeout=60).json().get("files_pending"):
+            time.sleep(0.1)
+        rewritten = time.perf_counter() - start
+        rss = int(Path(f"/proc/{server.pid}/status").read_text().split("VmRSS:")[1].split()[0]) * 1024
+        return {"upload s": upload, "idle p99 ms": 1000 * percentile(idle, 0.99),
+                "read p50 ms": 1000 * percentile(latencies, 0.5),
+                "read p99 ms": 1000 * percentile(latencies, 0.99), "reads": float(len(latencies)),
+                "files s": rewritten, "server MiB": rss / 2**20,
+                "with workers MiB": tree_resident_bytes(server.pid) / 2**20}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--documents", type=int, nargs="+", default=[1000, 10000],
+    parser.add_argument("--documents", "--sizes", type=int, nargs="+", default=[1000, 10000],
                         help="sizes of the collections to generate and build (default 1000 10000)")
     parser.add_argument("--workers", type=int, default=1, help="extraction processes (default 1)")
     parser.add_argument("--starts", type=int, default=3, help="server starts per size (default 3)")
@@ -265,10 +351,11 @@ def main(argv: list[str] | None = None) -> int:
             build = folder / "build"
             starts = [served(build) for _ in range(args.starts)]
             counts = store_counts(build / "current")
+            uploaded = upload_while_reading(build, folder)
             row = {"documents": size, "build s": wall, "peak MiB": peak / 2**20,
                    "health s": statistics.median(s[0] for s in starts),
                    "brokers cold s": statistics.median(s[1] for s in starts),
-                   "brokers warm s": statistics.median(s[2] for s in starts)}
+                   "brokers warm s": statistics.median(s[2] for s in starts), **uploaded}
             table.append(row)
             print(f"\n{size:,} documents: {report['entities']:,} entities, {report['relations']:,} relations; "
                   + ", ".join(f"{k} {v:,}" for k, v in counts.items()))

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
+from functools import lru_cache
 from typing import Any, Iterable
 
 from .model import Graph, Relation
@@ -45,12 +46,15 @@ def fold(text: str, umlauts_as_e: bool = False) -> str:
     return " ".join(_NOT_WORD.sub(" ", folded).split())
 
 
-def _variants(label: str) -> set[str]:
-    """The folded forms a label is found by: accents stripped, and umlauts as ae, oe, ue."""
+@lru_cache(maxsize=1 << 20)
+def _variants(label: str) -> frozenset[str]:
+    """The folded forms a label is found by: accents stripped, and umlauts as ae, oe, ue.
+    Kept per label: an upload indexes the whole graph again, nearly all of it labels seen
+    before (1.4 of the 1.7 s at 10,000 documents went to folding them again)."""
     plain = fold(label)
     if not any(c in label for c in "äöüÄÖÜ"):
-        return {plain} if plain else set()
-    return {v for v in (plain, fold(label, umlauts_as_e=True)) if v}
+        return frozenset({plain} if plain else ())
+    return frozenset(v for v in (plain, fold(label, umlauts_as_e=True)) if v)
 
 
 class ActorLookupError(LookupError):

@@ -367,8 +367,15 @@ def _extractors_with(known: tuple[GazetteerEntry, ...], settings: Settings) -> t
     return extractors, load_judgements(Path(settings.judgements_file) if settings.judgements_file else None)
 
 
+@lru_cache(maxsize=1)
+def _extractors_known(known: tuple[GazetteerEntry, ...], settings: Settings) -> tuple[list[Extractor], Judgements]:
+    """:func:`_extractors_with`, kept for the next document of the same graph: made from a
+    large graph's acronyms they take seconds (a prepared upload worker makes them ahead)."""
+    return _extractors_with(known, settings)
+
+
 def _extractors_knowing(defined: dict[str, Entity], settings: Settings) -> tuple[list[Extractor], Judgements]:
-    return _extractors_with(_known_entries(defined), settings)
+    return _extractors_known(_known_entries(defined), settings)
 
 
 def resolve_across_documents(fragments: list[Fragment], settings: Settings) -> list[Fragment]:
