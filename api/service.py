@@ -12,6 +12,7 @@ request never sees a half-written or mixed graph.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import re
 import threading
 import unicodedata
@@ -23,7 +24,7 @@ from ..graph.fragments import FRAGMENTS_FILE, read_fragments
 from ..graph.jsonio import read_json
 from ..graph.lookup import ActorIndex
 from ..graph.model import Document, Entity, Fragment, Graph, Relation, merge_fragments
-from ..graph.delta import Change, DocumentIndex, pending, rewrite_files, write_delta
+from ..graph.delta import Change, DocumentIndex, pending, rewrite_build, rewrite_files, write_delta
 from ..graph.outputs import current_build
 from ..queries.catalog import Engines, ask
 
@@ -354,7 +355,7 @@ class GraphService:
                                                   touched=touched, replaced=(doc_id, fragment))
             index.replaced(build, doc_id, fragment)
         self.snapshot = Snapshot.of(merged, build, self.timeout_s)  # one assignment: readers see old or new
-        self._rewriting = self._rewrites.submit(self._rewrite, merged, build)
+        self._rewriting = self._rewrites.submit(self._rewrite, build)
         return merged
 
     def document_index(self, snapshot: Snapshot) -> DocumentIndex | None:
@@ -367,13 +368,16 @@ class GraphService:
             return self._index
 
     @staticmethod
-    def _rewrite(graph: Graph, build: Path) -> None:
+    def _rewrite(build: Path) -> None:
+        """Rewrite the build's whole-graph files in a child process: writing them holds an
+        interpreter for seconds (tens at 10,000 documents), which the server's readers need."""
         if pending(build) and build.is_dir():  # else written whole already, or dropped as an old build
-            try:
-                rewrite_files(graph, build)
-            except OSError:  # the build was dropped (older than KEEP_BUILDS) while written
-                if build.is_dir():
-                    raise
+            process = multiprocessing.get_context("spawn").Process(target=rewrite_build, args=(str(build),),
+                                                                   name="actorgraph-rewrite", daemon=True)
+            process.start()
+            process.join()
+            if process.exitcode != 0 and build.is_dir():  # a dropped build (older than KEEP_BUILDS) is no failure
+                raise RuntimeError(f"rewriting the files of build {build.name} failed (exit {process.exitcode})")
 
     def files_pending(self) -> bool:
         """Whether the served build's graph.json and exports are still the previous build's."""

@@ -439,6 +439,17 @@ def _documents(path: Path, graph: Graph) -> dict[str, Document]:
     return documents
 
 
+def rewrite_build(build: str | Path) -> None:
+    """:func:`rewrite_files` for the graph ``build``'s fragments.jsonl merges into (the same
+    graph a delta made): what a child process runs, so the rewrite does not compete with a
+    server's readers for one interpreter."""
+    from .fragments import read_fragments
+    from .model import merge_fragments
+
+    build = Path(build)
+    rewrite_files(merge_fragments(read_fragments(build / FRAGMENTS_FILE)), build)
+
+
 def pending(build: Path) -> bool:
     """Whether ``build``'s whole-graph files are still being (or were never) rewritten."""
     return (Path(build) / PENDING).exists()
