@@ -214,27 +214,35 @@ def timed_build(folder: Path, workers: int) -> tuple[float, int, dict]:
     return wall, usage.ru_maxrss * 1024, json.loads(output.strip().splitlines()[-1])
 
 
-def served(build: Path) -> tuple[float, float, float]:
-    """Start `actorgraph serve` on ``build``: seconds to the first /health answer, to the first
-    (cold) brokers answer, and to a second one."""
+def start_server(build: Path, *options: str) -> tuple[subprocess.Popen, str]:
+    """`actorgraph serve` on ``build`` on a free port, once /health answers 200: the process
+    and its address (polled every 50 ms, so the time to it is measured that finely)."""
     import httpx
 
     from helpers import actorgraph_command, free_port
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    start = time.perf_counter()
-    server = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(build), "--port", str(port)],
+    server = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(build), "--port", str(port), *options],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                return server, base
+        except httpx.TransportError:
+            if server.poll() is not None:
+                raise RuntimeError("the server stopped while starting") from None
+            time.sleep(0.05)
+
+
+def served(build: Path) -> tuple[float, float, float]:
+    """Start `actorgraph serve` on ``build``: seconds to the first /health answer, to the first
+    (cold) brokers answer, and to a second one."""
+    import httpx
+
+    start = time.perf_counter()
+    server, base = start_server(build)
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if server.poll() is not None:
-                    raise RuntimeError("the server stopped while starting") from None
-                time.sleep(0.05)
         health = time.perf_counter() - start
         times = []
         for _ in range(2):
@@ -267,22 +275,11 @@ def upload_while_reading(build: Path, folder: Path) -> dict[str, float]:
 
     import httpx
 
-    from helpers import actorgraph_command, free_port, tree_resident_bytes
+    from helpers import tree_resident_bytes
 
-    port, key = free_port(), "benchmark-key"
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(actorgraph_command() + ["serve", "--out", str(build), "--port", str(port),
-                                                      "--api-key", key, "--upload-dir", str(folder / "uploads")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    key = "benchmark-key"
+    server, base = start_server(build, "--api-key", key, "--upload-dir", str(folder / "uploads"))
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if server.poll() is not None:
-                    raise RuntimeError("the server stopped while starting") from None
-                time.sleep(0.05)
         with httpx.Client(base_url=base, timeout=120) as client:  # warm: the graph read, a worker started
             client.get("/actors", params={"q": "Amt"})
             client.post("/cypher", json={"query": "MATCH (n) RETURN count(n) AS n"})

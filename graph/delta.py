@@ -27,7 +27,8 @@ from typing import Any, Iterable
 
 from .fragments import FRAGMENTS_FILE, write_fragments
 from .model import Document, Entity, Fragment, Graph, Relation
-from .outputs import BUILDS, CACHE, CURRENT, _make_current, _next_build, _prepare, current_build, not_german, summary
+from .outputs import (BUILDS, CACHE, CURRENT, _make_current, _next_build, _prepare, current_build, new_staging,
+                      not_german, summary, write_manifest)
 
 PENDING = ".pending-rewrite"  # in a build whose whole-graph files are still the previous build's
 STORE_FOLDERS = ("oxigraph", "ladybug")  # applied by delta; everything else is linked, then rewritten
@@ -211,10 +212,7 @@ def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: 
     builds = _prepare(out)
     if not (Path(build) / "oxigraph").is_dir():  # a folder of the earlier layout, just moved into builds/
         build = current_build(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)
+    staging = new_staging(builds)
     try:
         (staging / PENDING).write_text("graph.json and the exports are the previous build's\n", encoding="utf-8")
         for entry in Path(build).iterdir():
@@ -233,8 +231,7 @@ def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: 
         manifest_path = staging / "build.json"
         manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
         manifest.update({"summary": summary(after), "not_german": not_german(after)})
-        manifest_path.unlink(missing_ok=True)  # a link to the previous build's: replaced, not written through
-        manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        write_manifest(staging, manifest)
         target = _next_build(builds)
         staging.rename(target)
     except BaseException:

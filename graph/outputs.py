@@ -115,10 +115,7 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
 
     out = Path(out).resolve()
     builds = _prepare(out)
-    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the build folder is not
+    staging = new_staging(builds)
     try:
         text = dumps(graph)
         validate(json.loads(text))
@@ -129,11 +126,9 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
             write_fragments(fragments, staging / FRAGMENTS_FILE)
         for writer in extra or []:
             writer(graph, staging)
-        manifest = {"summary": summary(graph),
-                    "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []],
-                    "not_german": not_german(graph)}
-        (staging / "build.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n",
-                                            encoding="utf-8")
+        write_manifest(staging, {"summary": summary(graph),
+                                 "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []],
+                                 "not_german": not_german(graph)})
         build = _next_build(builds)
         staging.rename(build)
     except BaseException:
@@ -141,6 +136,24 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
         raise
     _make_current(out, build)
     return build
+
+
+def new_staging(builds: Path) -> Path:
+    """A folder in ``builds`` to write the next build into; its name says whose it is, so
+    :func:`_prepare` removes it once its writer is gone."""
+    staging = Path(tempfile.mkdtemp(prefix=f".tmp-{os.getpid()}-", dir=builds))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the build folder is not
+    return staging
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """``build.json``: the graph's counts, the skipped files, the documents not in German. A
+    file there (a link to the previous build's) is replaced, not written through."""
+    path = folder / "build.json"
+    path.unlink(missing_ok=True)
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def current_build(out: Path) -> Path:
