@@ -64,7 +64,7 @@ class Recorder:
 
 
 def _gold_index(gold) -> dict[str, str]:
-    from actorgraph.ingest.evaluation import normalise
+    """Gold entity name by each of its normalised forms (the first entity to claim a form keeps it)."""
     index: dict[str, str] = {}
     for entity in gold.entities.values():
         for form in sorted(entity.forms):
@@ -73,12 +73,14 @@ def _gold_index(gold) -> dict[str, str]:
 
 
 def _gold_name(mention, index: dict[str, str]) -> str | None:
+    """The gold entity a mention names: by its name, its text as written, or an alias."""
+    return _first_gold_name((mention.name, mention.text, *sorted(mention.aliases)), index)
+
+
+def _first_gold_name(forms, index: dict[str, str]) -> str | None:
     from actorgraph.ingest.evaluation import normalise
-    for form in (mention.name, mention.text, *sorted(mention.aliases)):
-        name = index.get(normalise(form))
-        if name is not None:
-            return name
-    return None
+
+    return next((index[key] for key in map(normalise, forms) if key in index), None)
 
 
 def collect(sets=TRAINING_SETS) -> tuple[list[Example], dict[str, set], dict[str, set]]:
@@ -87,6 +89,7 @@ def collect(sets=TRAINING_SETS) -> tuple[list[Example], dict[str, set], dict[str
     from actorgraph.ingest.evaluation import parse_gold
     from actorgraph.ingest.loaders import SUPPORTED_SUFFIXES, load_document
     from actorgraph.ingest.pipeline import RuleExtractor
+    from actorgraph.graph.ontology import RelationType
     from actorgraph.ingest.relation_classifier import NONE, label_of
 
     extractor = RuleExtractor()
@@ -114,7 +117,6 @@ def collect(sets=TRAINING_SETS) -> tuple[list[Example], dict[str, set], dict[str
                 label = NONE
                 for source, relation_type, target in sorted(stated):
                     if {source, target} == {first, second} and first != second:
-                        from actorgraph.graph.ontology import RelationType
                         label = label_of(RelationType(relation_type), source == first)
                         break
                 examples.append(Example(doc, candidate.features, label, covered, candidate.first, candidate.second))
@@ -122,12 +124,8 @@ def collect(sets=TRAINING_SETS) -> tuple[list[Example], dict[str, set], dict[str
 
 
 def _entity_gold_name(entity, index: dict[str, str]) -> str | None:
-    from actorgraph.ingest.evaluation import normalise
-    for form in (entity.name, *sorted(entity.aliases)):
-        name = index.get(normalise(form))
-        if name is not None:
-            return name
-    return None
+    """The gold entity an extracted entity is: by its name or an alias."""
+    return _first_gold_name((entity.name, *sorted(entity.aliases)), index)
 
 
 def fit(examples: list[Example], c: float):
