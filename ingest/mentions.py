@@ -3,7 +3,7 @@
 Components, run in order over one spaCy ``Doc`` (blank German tokenizer, each token's
 ``norm_`` set to :func:`~actorgraph.ingest.german.stem`):
 
-1. ``gazetteer``: a PhraseMatcher over stems finds known names in any case form;
+1. ``gazetteer``: a trie of word stems finds known names in any case form;
 2. ``acronym definitions``: "Long Name (ACR)" and "ACR (Long Name)" define new entities or
    add aliases to known ones; the long form's head noun gives the type (``data/heads.tsv``);
 3. ``local aliases``: later uses of a defined acronym or long form in the same document;
@@ -20,10 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from typing import Iterator
 
 import spacy
 from spacy.attrs import IDX, NORM, ORTH
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -34,6 +34,7 @@ from .phrases import ARTICLES, PhraseFinder, anaphors, generic_heads
 from .recogniser import Recogniser
 from .tokenizer import GermanTokenizer
 
+_NAME_ENDS = None  # the key under which a trie node holds the name ending there (every stem is a str)
 _QUOTES = set("„“”\"»«‚‘’'")
 _STOP_PUNCT = set(",.;:!?()[]{}•–—/")
 
@@ -91,25 +92,43 @@ class MentionFinder:
         for lexeme in self.nlp.vocab:
             lexeme.norm_ = stem(lexeme.orth_)
         self._patterns: dict[str, Doc] = {}
-        self.matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         self.entries_by_key: dict[str, list[GazetteerEntry]] = {}
         self.surface_forms: dict[str, set[str]] = {}
-        patterns: dict[str, list[Doc]] = {}
+        # The gazetteer's names as a trie of word stems: made from strings, not spaCy Docs (whose
+        # vocabulary entries made building a matcher for ~25,000 names take seconds per process)
+        self._trie: dict = {}
         for entry in gazetteer.entries.values():
             for name in self._variants(entry):
-                doc = self.tokenize(name)
-                key = " ".join(t.norm_ for t in doc)
+                norms = [stem(word) for word in GermanTokenizer.split(name)[0]]
+                key = " ".join(norms)
                 if not key:
                     continue
                 bucket = self.entries_by_key.setdefault(key, [])
                 if entry not in bucket:
                     bucket.append(entry)
-                if len(doc) == 1:
+                if len(norms) == 1:
                     self.surface_forms.setdefault(key, set()).add(name.lower())
-                patterns.setdefault(key, []).append(doc)
-        for key, docs in patterns.items():
-            self.matcher.add(key, docs)
+                node = self._trie
+                for norm in norms:
+                    node = node.setdefault(norm, {})
+                node[_NAME_ENDS] = key
         self.role_index = self._build_role_index(gazetteer)
+
+    def _known_names(self, norms: list[str]) -> Iterator[tuple[str, int, int]]:
+        """Every gazetteer name in a document of these word stems: its key, first and end
+        token (all of them, overlapping and nested, as a phrase matcher gives them)."""
+        trie = self._trie
+        for start, first in enumerate(norms):
+            node = trie.get(first)
+            end = start + 1
+            while node is not None:
+                key = node.get(_NAME_ENDS)
+                if key is not None:
+                    yield key, start, end
+                if end == len(norms):
+                    break
+                node = node.get(norms[end])
+                end += 1
 
     @staticmethod
     def _build_role_index(gazetteer: Gazetteer) -> dict[str, list[GazetteerEntry]]:
@@ -142,7 +161,7 @@ class MentionFinder:
         return self.nlp.make_doc(text)
 
     def pattern(self, name: str) -> Doc:
-        """A name tokenised for a PhraseMatcher, cached: the same names recur in every document."""
+        """A name tokenised, cached: the same names recur in every document."""
         doc = self._patterns.get(name)
         if doc is None:
             doc = self._patterns[name] = self.tokenize(name)
@@ -181,8 +200,7 @@ class MentionFinder:
             else:
                 candidates[key] += [e for e in entries if e not in candidates[key]]
 
-        for match_id, start, end in self.matcher(doc):
-            key = self.nlp.vocab.strings[match_id]
+        for key, start, end in self._known_names(norms):
             if end - start == 1 and not self._accept_single_token(doc[start], key):
                 continue
             add(doc[start:end], self.entries_by_key[key])

@@ -28,19 +28,26 @@ class GermanTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
+        words, spaces = self.split(text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+    @classmethod
+    def split(cls, text: str) -> tuple[list[str], list[bool]]:
+        """The words of the Doc this tokenizer makes of ``text``, and whether a space follows
+        each: for tokens as strings without the cost of a Doc (and of its vocabulary entries)."""
         words: list[str] = []
         spaces: list[bool] = []
         position = 0
         for match in TOKEN.finditer(text):
             start = match.start()
             if start > position:
-                self._gap(text[position:start], words, spaces)
+                cls._gap(text[position:start], words, spaces)
             words.append(match.group())
             spaces.append(False)
             position = match.end()
         if position < len(text):
-            self._gap(text[position:], words, spaces)
-        return Doc(self.vocab, words=words, spaces=spaces)
+            cls._gap(text[position:], words, spaces)
+        return words, spaces
 
     @staticmethod
     def _gap(gap: str, words: list[str], spaces: list[bool]) -> None:
