@@ -120,10 +120,12 @@ def _actor_jsonld(entity: Entity, relations: list[Relation]) -> dict[str, Any]:
     return node
 
 
-def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
-    """An app serving the graph built into ``out_dir``."""
+def create_app(out_dir: Path, settings: ApiSettings | None = None, *, warm: bool = True) -> FastAPI:
+    """An app serving the graph built into ``out_dir``. ``warm=False`` leaves reading the graph
+    to ``app.state.service.warm()`` (or the first request that needs it)."""
     settings = settings or ApiSettings.from_env()
-    service = GraphService(Path(out_dir), settings.upload_dir, settings.query_timeout_s)
+    service = GraphService(Path(out_dir), settings.upload_dir, settings.query_timeout_s,
+                           uploads=settings.api_key is not None, warm=warm)
     app = FastAPI(title="actorgraph", version=__version__, docs_url=None, redoc_url=None,
                   description="Who coordinates with whom in a crisis, with the evidence. Read-only "
                               "without an API key; errors are application/problem+json.")
@@ -440,7 +442,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
         return HTMLResponse(page)
 
     export_doc = {"description": "the graph file, as a download",
-                  "content": {media: {"schema": {"type": "string"}} for media, _ in EXPORT_FORMATS.values()}}
+                  "content": {media: {"schema": {"type": "string"}} for media in EXPORT_FORMATS.values()}}
 
     @app.get("/export", response_class=Response, responses={200: export_doc, **actor_responses,
                                                              413: {"model": models.Problem, "description": "too large"}},
@@ -476,7 +478,7 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None) -> FastAPI:
                                   f"({settings.max_export_nodes:,}): narrow it (an actor, a question, a relation type)")
         body = export_bytes(snapshot.graph, format, chosen.ids, chosen.relations)
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(filter(None, ["actorgraph", question, actor]))).strip("-")
-        return Response(body, media_type=EXPORT_FORMATS[format][0],
+        return Response(body, media_type=EXPORT_FORMATS[format],
                         headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
 
     # -- writing, with a key ---------------------------------------------------------------

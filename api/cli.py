@@ -393,7 +393,14 @@ def serve(
                                     sparql_services=tuple(sparql_service) if sparql_service else None)
     err.print(f"serving {out_dir}/ on http://{host}:{port}/ (API description: /docs); "
               f"uploads {'need the API key' if settings.api_key else 'are off (no --api-key)'}")
-    uvicorn.run(create_app(out_dir, settings), host=host, port=port, log_level="info")
+    app = create_app(out_dir, settings, warm=False)
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            app.state.service.warm()  # only now: reading a large graph would hold up the start
+
+    Server(uvicorn.Config(app, host=host, port=port, log_level="info")).run()
 
 
 @contextmanager

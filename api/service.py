@@ -165,7 +165,11 @@ def remember(cache: dict, key: Any, compute: Callable[[], Any], limit: int) -> A
 class GraphService:
     """The served build folder. Thread-safe: reads share a snapshot, writes are serialised."""
 
-    def __init__(self, out: Path, upload_dir: Path | None = None, timeout_s: float | None = None) -> None:
+    def __init__(self, out: Path, upload_dir: Path | None = None, timeout_s: float | None = None, *,
+                 uploads: bool = True, warm: bool = True) -> None:
+        """``uploads``: whether uploads can come (with no API key none can: nothing is prepared
+        for them). ``warm``: read the graph and prepare uploads now, in the background; else on
+        :meth:`warm` (``actorgraph serve`` calls it once it listens, so /health answers first)."""
         self.out = Path(out).resolve()
         self.upload_dir = Path(upload_dir).resolve() if upload_dir else None
         self.timeout_s = timeout_s
@@ -189,12 +193,22 @@ class GraphService:
             self._rewriting = self._rewrites.submit(rewrite_files, graph, build)
         else:
             self.snapshot = Snapshot.open(build, timeout_s)
-            # read the graph now, beside the requests: /health answers meanwhile from build.json
-            threading.Thread(target=self.snapshot.load, name="load-graph", daemon=True).start()
-        if self.upload_dir is not None:
+        self._uploads = uploads and self.upload_dir is not None
+        self._warmed = False
+        if warm:
+            self.warm()
+
+    def warm(self) -> None:
+        """Read the graph, and what uploads need, in background threads beside the requests
+        (/health answers meanwhile from build.json); a request that needs them first waits."""
+        if self._warmed:
+            return
+        self._warmed = True
+        snapshot = self.snapshot
+        threading.Thread(target=snapshot.load, name="load-graph", daemon=True).start()
+        if self._uploads:
             self._prepare_extractor()
-            # an upload needs to know what each document contributed: read now, beside the requests
-            snapshot = self.snapshot
+            # an upload needs to know what each document contributed
             threading.Thread(target=self.document_index, args=(snapshot,), name="index-documents", daemon=True).start()
 
     @property

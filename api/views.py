@@ -22,8 +22,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
-import networkx as nx
-
 from ..graph.lookup import ActorIndex
 from ..graph.model import Graph, Relation
 from ..graph.ontology import RelationType
@@ -147,6 +145,8 @@ def network_view(graph: Graph, node_ids: list[str], relations: list[Relation], t
     net = Network(directed=True, cdn_resources="remote")  # only its data model is used; the page inlines vis
     positions = None
     if len(node_ids) > PHYSICS_UP_TO:
+        import networkx as nx  # here: a server starts without it
+
         layout = nx.Graph()
         layout.add_nodes_from(node_ids)
         layout.add_edges_from((r.source, r.target) for r in relations)
@@ -334,6 +334,8 @@ def full_view(graph: Graph, title: str = "actorgraph: the whole graph") -> View:
 
 def _positions(graph: Graph, ids: list[str], degree: dict[str, int]) -> dict[str, tuple[float, float]]:
     if len(ids) <= 2000:
+        import networkx as nx
+
         layout = nx.Graph()
         layout.add_nodes_from(ids)
         layout.add_edges_from((r.source, r.target) for r in graph.relations.values())

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable
 
 from .model import Graph, Relation
 
-# format → (media type, writer); both writers take a binary file
-EXPORT_FORMATS = {"gexf": ("application/gexf+xml", nx.write_gexf),
-                  "graphml": ("application/graphml+xml", nx.write_graphml)}
+if TYPE_CHECKING:  # networkx is imported where it is used: a server starts without it (0.3 s)
+    import networkx as nx
+
+# format → media type; networkx writes each (write_gexf, write_graphml)
+EXPORT_FORMATS = {"gexf": "application/gexf+xml", "graphml": "application/graphml+xml"}
 
 
 def to_networkx(graph: Graph, ids: Iterable[str] | None = None,
@@ -27,6 +27,8 @@ def to_networkx(graph: Graph, ids: Iterable[str] | None = None,
     """Nodes keyed by entity id; one edge per relation, keyed by its type. Symmetric relations
     are one edge (source → target) marked ``symmetric``; analytics treat them as undirected.
     ``ids`` and ``relations`` narrow it to a part (a view); the whole graph without them."""
+    import networkx as nx
+
     view = nx.MultiDiGraph()
     entities = graph.sorted_entities() if ids is None else [graph.entities[i] for i in sorted(ids)]
     for entity in entities:
@@ -43,6 +45,8 @@ def to_networkx(graph: Graph, ids: Iterable[str] | None = None,
 
 
 def write_graphml(graph: Graph, path: Path) -> None:
+    import networkx as nx
+
     nx.write_graphml(to_networkx(graph), str(path), encoding="utf-8")
 
 
@@ -55,7 +59,9 @@ def export_bytes(graph: Graph, format: str, ids: Iterable[str] | None = None,
     >>> b"city/berlin" in export_bytes(g, "gexf") and b"<graphml" in export_bytes(g, "graphml")
     True
     """
-    _media, writer = EXPORT_FORMATS[format]
+    import networkx as nx
+
+    writer = {"gexf": nx.write_gexf, "graphml": nx.write_graphml}[format]
     buffer = io.BytesIO()
     writer(to_networkx(graph, ids, relations), buffer)
     return buffer.getvalue()
