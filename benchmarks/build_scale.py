@@ -1,13 +1,14 @@
 """A build at scale with every store: a generated collection of German documents whose actor
 names and aliases hold each character a CSV loader can trip over, built into the JSON, RDF,
 Oxigraph, LadybugDB and Neo4j outputs; then served. For each size it prints the cold build's
-seconds (and each step's), its peak memory, the seconds `actorgraph serve` takes to answer
+seconds (and each step's), its peak memory, a rebuild's after 1% of the documents changed (its
+share of the cold build's seconds), the seconds `actorgraph serve` takes to answer
 /health and the brokers question from a cold cache (medians of three starts), one upload into
 the served build (seconds to its answer, p50/p99 of reads meanwhile, seconds until graph.json is
 rewritten, the server's resident memory afterwards; "idle p99" is the same reads before the
 upload), and at the end
 the ratio of build times between the largest and the smallest size (issue #14 asks
-t(10k) / t(1k) <= 11, peak memory <= 1.5 GiB, /health within 3 s, brokers within 5 s, an upload
+t(10k) / t(1k) <= 11, peak memory <= 1.5 GiB, a rebuild with 1% changed <= 15% of the cold build, /health within 3 s, brokers within 5 s, an upload
 within 5 s with reads at p99 <= 500 ms, the server within 1.5 GiB afterwards).
 
     python benchmarks/build_scale.py                          # 1,000 and 10,000 documents
@@ -170,8 +171,9 @@ def store_counts(build: Path) -> dict[str, int]:
 
 def cold_build(folder: Path, workers: int) -> dict:
     """Build the collection generated in ``folder`` into ``folder/build`` the way ``actorgraph
-    build`` does (run in this process: the caller starts one per build); the seconds of each
-    step, and a second merge of the same fragments timed on its own."""
+    build`` does, its fragment cache included (run in this process: the caller starts one per
+    build; a second run is a rebuild from that cache); the seconds of each step, and a second
+    merge of the same fragments timed on its own."""
     from actorgraph.graph.model import merge_fragments
     from actorgraph.graph.outputs import STORE_WRITERS, write_outputs
     from actorgraph.ingest.pipeline import build_graph
@@ -179,7 +181,8 @@ def cold_build(folder: Path, workers: int) -> dict:
     collection = generate_settings(folder)
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    result = build_graph([collection.documents], workers=workers, settings=collection.settings)
+    result = build_graph([collection.documents], workers=workers, settings=collection.settings,
+                         cache_in=folder / "build")
     seconds["extract+merge"] = time.perf_counter() - start
     start = time.perf_counter()
     merge_fragments(result.fragments)
@@ -190,7 +193,18 @@ def cold_build(folder: Path, workers: int) -> dict:
     outputs = time.perf_counter() - start
     seconds["files"] = outputs - sum(v for k, v in seconds.items() if k not in ("extract+merge", "merge alone"))
     return {"documents": result.documents, "entities": len(result.graph.entities),
-            "relations": len(result.graph.relations), "seconds": seconds}
+            "relations": len(result.graph.relations), "extracted": result.extracted, "seconds": seconds}
+
+
+def change_documents(folder: Path, share: float) -> int:
+    """Add a sentence to the first ``share`` of the generated documents (a new cooperation of
+    a new actor with one the document names): how many were changed."""
+    documents = sorted((Path(folder) / "documents").iterdir())
+    changed = documents[:max(1, round(share * len(documents)))]
+    for number, path in enumerate(changed):
+        with path.open("a", encoding="utf-8") as text:
+            text.write(f"Das Amt für {word(10**6 + number)}schutz arbeitet mit der NATO zusammen.\n")
+    return len(changed)
 
 
 def generate_settings(folder: Path) -> Collection:
@@ -255,6 +269,8 @@ def served(build: Path) -> tuple[float, float, float]:
         server.terminate()
         server.wait(timeout=30)
 
+
+REBUILD_SHARE = 0.01  # of the documents changed before the rebuild (issue #14: 100 of 10,000)
 
 UPLOAD = ("Das Amt für Hochwasserschutz arbeitet mit der Agentur für Deichfragen zusammen. "
           "Die Stiftung Uferland unterstützt das Amt für Hochwasserschutz seit 2024.\n")
@@ -345,11 +361,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             generate(folder, size)
             wall, peak, report = timed_build(folder, args.workers)
+            changed = change_documents(folder, REBUILD_SHARE)
+            rebuild_wall, rebuild_peak, rebuilt = timed_build(folder, args.workers)
+            assert rebuilt["extracted"] == changed, rebuilt  # the others came from the cache
             build = folder / "build"
             starts = [served(build) for _ in range(args.starts)]
             counts = store_counts(build / "current")
             uploaded = upload_while_reading(build, folder)
             row = {"documents": size, "build s": wall, "peak MiB": peak / 2**20,
+                   f"rebuild {changed} s": rebuild_wall, "rebuild share": rebuild_wall / wall,
                    "health s": statistics.median(s[0] for s in starts),
                    "brokers cold s": statistics.median(s[1] for s in starts),
                    "brokers warm s": statistics.median(s[2] for s in starts), **uploaded}
@@ -357,6 +377,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{size:,} documents: {report['entities']:,} entities, {report['relations']:,} relations; "
                   + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
             print("  steps s: " + ", ".join(f"{k} {v:.1f}" for k, v in report["seconds"].items()))
+            print(f"  rebuild with {changed} documents changed, steps s: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in rebuilt["seconds"].items())
+                  + f"; peak {rebuild_peak / 2**20:,.0f} MiB")
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     columns = list(table[0])
