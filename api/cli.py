@@ -122,8 +122,9 @@ def build(
     again = f", {result.extracted_again} extracted again knowing acronyms other documents define" \
         if result.extracted_again else ""
     where = f" on the Dask cluster at {dask}" if dask else ""
+    delta = "; the previous build's stores changed by the delta" if result.by_delta else ""
     err.print(f"{result.cached + result.extracted} files: {result.cached} from the cache, "
-              f"{result.extracted} extracted{where}{again}", highlight=False, soft_wrap=True)
+              f"{result.extracted} extracted{where}{again}{delta}", highlight=False, soft_wrap=True)
     for item in result.skipped:
         err.print(f"[yellow]skipped[/] {item.path}: {item.reason}", highlight=False, soft_wrap=True)
     if not result.documents:

@@ -27,8 +27,8 @@ from typing import Any, Iterable
 
 from .fragments import FRAGMENTS_FILE, write_fragments
 from .model import Document, Entity, Fragment, Graph, Relation
-from .outputs import (BUILDS, CACHE, CURRENT, _make_current, _next_build, _prepare, current_build, new_staging,
-                      not_german, summary, write_manifest)
+from .outputs import (BUILDS, CACHE, CURRENT, SkippedFile, _make_current, _next_build, _prepare, current_build,
+                      new_staging, not_german, summary, write_manifest)
 
 PENDING = ".pending-rewrite"  # in a build whose whole-graph files are still the previous build's
 STORE_FOLDERS = ("oxigraph", "ladybug")  # applied by delta; everything else is linked, then rewritten
@@ -200,13 +200,15 @@ def copy_fragments(source: Path, target: Path, doc_id: str, fragment: Fragment |
 
 
 def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: Iterable[Fragment] | None = None,
-                touched: Graph | None = None, replaced: tuple[str, Fragment | None] | None = None
-                ) -> tuple[Path, Change]:
+                touched: Graph | None = None, replaced: tuple[str, Fragment | None] | None = None,
+                manifest: dict | None = None, whole_files: bool = False) -> tuple[Path, Change]:
     """Stage the next build of ``out`` from ``build`` (which holds ``before``) with the stores
     changed to hold ``after``, make it current in one rename, and return it with the change.
     ``fragments`` are written as the build's fragments.jsonl; or, when ``replaced`` names one
     document and its new fragment, the previous file is copied with that line changed.
-    The whole-graph files are still the previous ones: call :func:`rewrite_files` next."""
+    ``manifest``: build.json as it is to be (else the previous one with new counts).
+    The whole-graph files are still the previous ones: call :func:`rewrite_files` next; or,
+    with ``whole_files``, they are written before the build is made current."""
     change = difference(before, after, touched)
     out = Path(out).resolve()
     builds = _prepare(out)
@@ -228,10 +230,13 @@ def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: 
             copy_fragments(Path(build) / FRAGMENTS_FILE, staging / FRAGMENTS_FILE, *replaced)
         else:
             write_fragments(fragments or [], staging / FRAGMENTS_FILE)
-        manifest_path = staging / "build.json"
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-        manifest.update({"summary": summary(after), "not_german": not_german(after)})
+        if manifest is None:
+            manifest_path = staging / "build.json"
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+            manifest.update({"summary": summary(after), "not_german": not_german(after)})
         write_manifest(staging, manifest)
+        if whole_files:
+            rewrite_files(after, staging)
         target = _next_build(builds)
         staging.rename(target)
     except BaseException:
@@ -239,6 +244,37 @@ def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: 
         raise
     _make_current(out, target)
     return target, change
+
+
+DELTA_SHARE = 0.1  # of the documents: a build that changes more is written whole (bulk loads are cheaper then)
+
+
+def write_build(after: Graph, fragments: list[Fragment], out: Path,
+                skipped: list[SkippedFile] | None = None) -> Path | None:
+    """The next build of ``out``, for ``after`` made of ``fragments``, as the current build
+    changed by the delta (its stores changed, its whole-graph files written anew): what
+    ``actorgraph build`` does when a few documents were added, changed or removed. None, with
+    nothing written, when the current build cannot be changed so (none; of other writers; its
+    files not rewritten yet; too much changed): then it is to be written whole."""
+    from .fragments import read_fragments
+    from .model import merge_fragments
+    from .outputs import manifest, writers_fingerprint
+
+    build = current_build(out)
+    manifest_path = build / "build.json"
+    if not (manifest_path.is_file() and (build / FRAGMENTS_FILE).is_file() and pending(build) is False
+            and all((build / folder).is_dir() for folder in STORE_FOLDERS)):
+        return None
+    if json.loads(manifest_path.read_text(encoding="utf-8")).get("writers") != writers_fingerprint():
+        return None
+    before = merge_fragments(read_fragments(build / FRAGMENTS_FILE))
+    documents = set(before.documents) | set(after.documents)
+    changed = sum(before.documents.get(doc_id) != after.documents.get(doc_id) for doc_id in documents)
+    if changed > DELTA_SHARE * len(documents):
+        return None
+    target, _change = write_delta(before, after, out, build, fragments=fragments,
+                                  manifest=manifest(after, skipped), whole_files=True)
+    return target
 
 
 def _link_tree(source: Path, target: Path) -> None:

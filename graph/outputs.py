@@ -23,12 +23,14 @@ brokers question, computed once); stores: ``oxigraph/`` (SPARQL, bulk-loaded fro
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -126,9 +128,7 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
             write_fragments(fragments, staging / FRAGMENTS_FILE)
         for writer in extra or []:
             writer(graph, staging)
-        write_manifest(staging, {"summary": summary(graph),
-                                 "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []],
-                                 "not_german": not_german(graph)})
+        write_manifest(staging, manifest(graph, skipped))
         build = _next_build(builds)
         staging.rename(build)
     except BaseException:
@@ -136,6 +136,31 @@ def write_outputs(graph: Graph, out: Path, skipped: list[SkippedFile] | None = N
         raise
     _make_current(out, build)
     return build
+
+
+def manifest(graph: Graph, skipped: list[SkippedFile] | None) -> dict:
+    """What ``build.json`` says of a build of ``graph``: its counts, the files skipped, the
+    documents not in German, and which writers wrote its files and stores (a later build may
+    change them by a delta only when the same writers would write them whole)."""
+    return {"summary": summary(graph), "skipped": [{"path": s.path, "reason": s.reason} for s in skipped or []],
+            "not_german": not_german(graph), "writers": writers_fingerprint()}
+
+
+@lru_cache(maxsize=1)
+def writers_fingerprint() -> str:
+    """One hash of the code that turns a graph into files and stores (``graph/``, ``queries/``)
+    and of the versions of the libraries it calls."""
+    from importlib import metadata
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(b"actorgraph writers 1\n")
+    for path in sorted(p for folder in ("graph", "queries") for p in (package / folder).rglob("*")
+                       if p.is_file() and "__pycache__" not in p.parts):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(package).as_posix()} {len(data)}\n".encode() + data)
+    for library in ("ladybug", "networkx", "pyoxigraph", "rdflib"):
+        digest.update(f"library {library} {metadata.version(library)}\n".encode())
+    return digest.hexdigest()
 
 
 def new_staging(builds: Path) -> Path:

@@ -143,6 +143,7 @@ class BuildResult:
     cached: int = 0  # files whose result came from the fragment cache
     extracted: int = 0  # files extracted in this build
     extracted_again: int = 0  # documents extracted a second time, knowing acronyms of others
+    by_delta: bool = False  # written as the previous build changed by the delta (graph/delta.py)
 
     @property
     def not_german(self) -> list[dict[str, str]]:
@@ -449,13 +450,18 @@ def build(inputs: Iterable[Path], out: Path, *, workers: int = 1, settings: Sett
 
     Fragments are cached in ``out`` (ingest/cache.py): a rebuild extracts only new or changed
     documents, and a removed file's document is gone with the relations only it supported;
-    ``use_cache=False`` extracts every document again. ``dask``: see :func:`build_graph`.
+    when few changed, the current build's stores are changed by the delta instead of loaded
+    again (graph/delta.py). ``use_cache=False`` extracts every document again and writes
+    every store whole. ``dask``: see :func:`build_graph`.
     Nothing is written when no document could be read: the previous build stays as it was.
     """
+    from ..graph.delta import write_build
     from ..graph.outputs import STORE_WRITERS, write_outputs
 
     result = build_graph(inputs, workers=workers, settings=settings, progress=progress, on_total=on_total,
                          cache_in=out, read_cache=use_cache, dask=dask)
     if result.documents:
-        write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS), fragments=result.fragments)
+        result.by_delta = use_cache and write_build(result.graph, result.fragments, out, result.skipped) is not None
+        if not result.by_delta:
+            write_outputs(result.graph, out, result.skipped, extra=list(STORE_WRITERS), fragments=result.fragments)
     return result

@@ -235,3 +235,51 @@ def test_replacing_one_document_in_place_equals_merging_every_fragment_again(bui
     copy_fragments(build / FRAGMENTS_FILE, scratch / "copied.jsonl", fragments[1].document.id, None)
     write_fragments([f for f in fragments if f is not fragments[1]], scratch / "whole.jsonl")
     assert (scratch / "copied.jsonl").read_bytes() == (scratch / "whole.jsonl").read_bytes()
+
+
+def _store_keys(out) -> tuple[set, set]:
+    """The relation keys LadybugDB and Oxigraph hold, asked through the command line."""
+    cypher = json.loads(run_cli("cypher", "MATCH (a)-[r]->(b) RETURN a.id AS s, label(r) AS t, b.id AS o",
+                                "--out", str(out), "--format", "json", check=True).stdout)
+    sparql = json.loads(run_cli("sparql", "SELECT ?s ?t ?o WHERE { ?r a ag:Relation ; rdf:subject ?s ; "
+                                "ag:relationType ?t ; rdf:object ?o }", "--out", str(out), "--format", "json",
+                                check=True).stdout)
+    return ({(r["s"], r["t"], r["o"]) for r in cypher},
+            {(r["s"].removeprefix(ID), r["t"], r["o"].removeprefix(ID)) for r in sparql})
+
+
+def test_a_rebuild_with_a_few_files_changed_changes_the_stores_by_the_delta(tmp_path):
+    """`actorgraph build` after adding, changing and deleting a few of many files: the stores of
+    the previous build are changed by the delta, and every file equals a fresh build's."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = sorted((CORPUS.parent.parent / "tests" / "gold" / "real" / "tune").glob("*.txt"))[:30]  # 35 files: 3 changes are below DELTA_SHARE
+    for path in sorted(CORPUS.glob("*.txt")) + pages:
+        shutil.copy(path, folder / path.name)
+    out = tmp_path / "build"
+    assert "by the delta" not in run_cli("build", "--input", str(folder), "--out", str(out), check=True).stderr
+    (folder / "lage.txt").write_text(SUPPORT, encoding="utf-8")
+    changed = folder / pages[0].name
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n" + OTHER + "\n", encoding="utf-8")
+    (folder / pages[1].name).unlink()
+
+    rebuilt = run_cli("build", "--input", str(folder), "--out", str(out), check=True)
+    assert "2 extracted" in rebuilt.stderr and "the previous build's stores changed by the delta" in rebuilt.stderr
+    fresh = tmp_path / "fresh"
+    assert "by the delta" not in run_cli("build", "--input", str(folder), "--out", str(fresh), check=True).stderr
+    for name in ("graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "graph.graphml", "brokers.json",
+                 "build.json", "fragments.jsonl"):
+        assert (out / name).read_bytes() == (fresh / name).read_bytes(), name
+    for csv in (fresh / "neo4j").iterdir():
+        assert (out / "neo4j" / csv.name).read_bytes() == csv.read_bytes(), csv.name
+    expected = json_keys(json.loads((fresh / "graph.json").read_text(encoding="utf-8")))
+    assert involving(expected, *AACHEN) and involving(expected, "agency/feuerwehr-k", "COOPERATES_WITH")
+    assert pages[1].name not in {d["id"] for d in json.loads((out / "graph.json").read_text())["documents"]}
+    assert _store_keys(out) == (expected, expected) == _store_keys(fresh)
+
+    # too many changed: written whole again, and --no-cache always writes whole
+    for path in sorted(folder.glob("*.txt"))[:5]:
+        path.write_text(path.read_text(encoding="utf-8") + "\n" + ALSO + "\n", encoding="utf-8")
+    assert "by the delta" not in run_cli("build", "--input", str(folder), "--out", str(out), check=True).stderr
+    assert "by the delta" not in run_cli("build", "--input", str(folder), "--out", str(out), "--no-cache",
+                                         check=True).stderr
