@@ -3,6 +3,7 @@ and the promise that a failed build leaves the previous one intact."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -14,6 +15,8 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from actorgraph.graph.jsonio import GraphJsonError, read_json, validate
+from actorgraph.graph.model import Entity, Evidence, Graph, Relation
+from actorgraph.graph.networkx_view import graphml_lines, to_networkx
 from actorgraph.graph.outputs import write_outputs
 from actorgraph.graph.rdf import to_rdf
 
@@ -69,6 +72,25 @@ def test_graphml_holds_every_node_and_edge(built, graph_data):
     view = nx.read_graphml(built / "graph.graphml")
     assert view.number_of_nodes() == len(graph_data["nodes"])
     assert view.number_of_edges() == len(graph_data["edges"])
+
+
+def test_the_streamed_graphml_is_what_networkx_writes(graph):
+    """graph.graphml is written line by line; networkx, building its graph and XML tree first,
+    writes the same bytes: for the corpus, a graph of troublesome names (quotes, ampersands,
+    angle brackets, line breaks in ids, names and sentences) and the empty graph."""
+    hostile = Graph()
+    names = ['Amt "A" & <B>', "Zentrum\r\nNord\tSüd", "O'Brien > Ämter", "Amt für Wege"]
+    for number, name in enumerate(names):
+        hostile.add_entity(Entity.create("Agency", name, id=f"agency/{number}-{name}", aliases={name + " & Co"}))
+    ids = sorted(hostile.entities)
+    for source, target in zip(ids, ids[1:]):
+        hostile.add_relation(Relation.create("COOPERATES_WITH", source, target,
+                                             [Evidence("d<1>.txt", f"{source} &\r\n {target}", 0, 3)]))
+    hostile.add_relation(Relation.create("PART_OF", ids[0], ids[2], []))
+    for subject in (graph, hostile, Graph()):
+        written = io.BytesIO()
+        nx.write_graphml(to_networkx(subject), written)
+        assert "".join(graphml_lines(subject)).encode() == written.getvalue()
 
 
 def test_two_builds_are_byte_identical(built, tmp_path):
