@@ -14,8 +14,9 @@ import os
 import re
 import secrets
 import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, AsyncIterator, Iterator, Optional
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -126,7 +127,13 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None, *, warm: bool
     settings = settings or ApiSettings.from_env()
     service = GraphService(Path(out_dir), settings.upload_dir, settings.query_timeout_s,
                            uploads=settings.api_key is not None, warm=warm)
-    app = FastAPI(title="actorgraph", version=__version__, docs_url=None, redoc_url=None,
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if pool_holder:  # the query workers end with the server
+            pool_holder.pop().close()
+
+    app = FastAPI(title="actorgraph", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan,
                   description="Who coordinates with whom in a crisis, with the evidence. Read-only "
                               "without an API key; errors are application/problem+json.")
     app.state.service = service
@@ -319,11 +326,6 @@ def create_app(out_dir: Path, settings: ApiSettings | None = None, *, warm: bool
             pool_holder.append(QueryPool(lambda: service.snapshot.folder, settings.query_limits(),
                                          size=settings.query_workers))
         return pool_holder[0]
-
-    @app.on_event("shutdown")
-    def _stop_workers() -> None:
-        if pool_holder:
-            pool_holder.pop().close()
 
     async def in_worker(request: Request, job: CypherJob | SparqlJob) -> Any:
         """The job's answer from a query worker; stopped when the client goes away."""

@@ -88,7 +88,7 @@ def test_a_worker_past_its_time_or_memory_is_replaced(built):
             with pytest.raises(Exception) as stopped:
                 pool.run(SparqlJob(str(built), query, None))
             assert getattr(stopped.value, "status", None) == status, stopped.value
-            assert time.monotonic() - started < 2 + 2
+            assert time.monotonic() - started < 2 + 10  # stopped: unbounded, the count would run for minutes
         body, media, truncated = pool.run(SparqlJob(str(built), "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", None))
         assert json.loads(body)["results"]["bindings"][0]["n"]["value"].isdigit() and not truncated
     finally:
