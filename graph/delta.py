@@ -181,15 +181,11 @@ def copy_fragments(source: Path, target: Path, doc_id: str, fragment: Fragment |
     """``source``'s fragments.jsonl with document ``doc_id``'s line replaced by ``fragment``'s
     (or left out), in document order, copied line by line: only the ids are read (the first
     ``"id": "…"`` of a line is its document's, whose keys come first and are sorted)."""
-    from json.decoder import scanstring
+    from .fragments import fragment_lines, line_ids
 
-    from .fragments import fragment_to_json
-
-    line = json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n" if fragment else None
-    with open(source, encoding="utf-8") as reading, open(target, "w", encoding="utf-8") as writing:
-        for existing in reading:
-            at = existing.find('"id": "')
-            line_id = scanstring(existing, at + 7)[0] if at >= 0 else ""
+    line = fragment_lines([fragment])[doc_id] if fragment else None
+    with open(target, "w", encoding="utf-8") as writing:
+        for line_id, existing in line_ids(source):
             if line is not None and line_id >= doc_id:
                 writing.write(line)
                 line = None
@@ -199,12 +195,13 @@ def copy_fragments(source: Path, target: Path, doc_id: str, fragment: Fragment |
             writing.write(line)
 
 
-def write_delta(before: Graph, after: Graph, out: Path, build: Path, fragments: Iterable[Fragment] | None = None,
+def write_delta(before: Graph, after: Graph, out: Path, build: Path,
+                fragments: Iterable[Fragment] | dict[str, str] | None = None,
                 touched: Graph | None = None, replaced: tuple[str, Fragment | None] | None = None,
                 manifest: dict | None = None, whole_files: bool = False) -> tuple[Path, Change]:
     """Stage the next build of ``out`` from ``build`` (which holds ``before``) with the stores
     changed to hold ``after``, make it current in one rename, and return it with the change.
-    ``fragments`` are written as the build's fragments.jsonl; or, when ``replaced`` names one
+    ``fragments`` (or their lines) are written as the build's fragments.jsonl; or, when ``replaced`` names one
     document and its new fragment, the previous file is copied with that line changed.
     ``manifest``: build.json as it is to be (else the previous one with new counts).
     The whole-graph files are still the previous ones: call :func:`rewrite_files` next; or,
@@ -256,7 +253,7 @@ def write_build(after: Graph, fragments: list[Fragment], out: Path,
     ``actorgraph build`` does when a few documents were added, changed or removed. None, with
     nothing written, when the current build cannot be changed so (none; of other writers; its
     files not rewritten yet; too much changed): then it is to be written whole."""
-    from .fragments import read_fragments
+    from .fragments import fragment_from_json, fragment_lines, line_ids
     from .model import merge_fragments
     from .outputs import manifest, writers_fingerprint
 
@@ -267,12 +264,14 @@ def write_build(after: Graph, fragments: list[Fragment], out: Path,
         return None
     if json.loads(manifest_path.read_text(encoding="utf-8")).get("writers") != writers_fingerprint():
         return None
-    before = merge_fragments(read_fragments(build / FRAGMENTS_FILE))
-    documents = set(before.documents) | set(after.documents)
-    changed = sum(before.documents.get(doc_id) != after.documents.get(doc_id) for doc_id in documents)
-    if changed > DELTA_SHARE * len(documents):
+    # the documents whose line of fragments.jsonl differs changed: only their old lines are parsed
+    lines, old_lines = fragment_lines(fragments), dict(line_ids(build / FRAGMENTS_FILE))
+    changed = {doc_id for doc_id in lines.keys() | old_lines.keys() if lines.get(doc_id) != old_lines.get(doc_id)}
+    if len(changed) > DELTA_SHARE * len(lines.keys() | old_lines.keys()):
         return None
-    target, _change = write_delta(before, after, out, build, fragments=fragments,
+    before = merge_fragments([f for f in fragments if f.document.id not in changed]
+                             + [fragment_from_json(json.loads(old_lines[d])) for d in changed if d in old_lines])
+    target, _change = write_delta(before, after, out, build, fragments=lines,
                                   manifest=manifest(after, skipped), whole_files=True)
     return target
 

@@ -48,10 +48,29 @@ def fragment_from_json(data: dict[str, Any]) -> Fragment:
                     [(int(start), int(end), str(entity_id)) for start, end, entity_id in data.get("mentions", [])])
 
 
-def write_fragments(fragments: Iterable[Fragment], path: Path) -> None:
+def fragment_lines(fragments: Iterable[Fragment]) -> dict[str, str]:
+    """Each fragment's line of ``fragments.jsonl`` by its document id, in document order."""
+    return {fragment.document.id: json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n"
+            for fragment in sorted(fragments, key=lambda f: f.document.id)}
+
+
+def write_fragments(fragments: Iterable[Fragment] | dict[str, str], path: Path) -> None:
+    """``fragments.jsonl``: one line a document, in document order (``fragments`` may be
+    the lines :func:`fragment_lines` made of them)."""
+    lines = fragments if isinstance(fragments, dict) else fragment_lines(fragments)
     with open(path, "w", encoding="utf-8") as handle:
-        for fragment in sorted(fragments, key=lambda f: f.document.id):
-            handle.write(json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n")
+        handle.writelines(lines.values())
+
+
+def line_ids(path: Path) -> Iterator[tuple[str, str]]:
+    """Each line of a ``fragments.jsonl`` with its document id, without parsing the line: the
+    first ``"id": "…"`` of a line is its document's (whose keys come first and are sorted)."""
+    from json.decoder import scanstring
+
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            at = line.find('"id": "')
+            yield (scanstring(line, at + 7)[0] if at >= 0 else ""), line
 
 
 def read_fragments(path: Path) -> Iterator[Fragment]:
