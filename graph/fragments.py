@@ -48,18 +48,23 @@ def fragment_from_json(data: dict[str, Any]) -> Fragment:
                     [(int(start), int(end), str(entity_id)) for start, end, entity_id in data.get("mentions", [])])
 
 
+def _line(fragment: Fragment) -> str:
+    return json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n"
+
+
 def fragment_lines(fragments: Iterable[Fragment]) -> dict[str, str]:
     """Each fragment's line of ``fragments.jsonl`` by its document id, in document order."""
-    return {fragment.document.id: json.dumps(fragment_to_json(fragment), ensure_ascii=False, sort_keys=True) + "\n"
-            for fragment in sorted(fragments, key=lambda f: f.document.id)}
+    return {fragment.document.id: _line(fragment) for fragment in sorted(fragments, key=lambda f: f.document.id)}
 
 
 def write_fragments(fragments: Iterable[Fragment] | dict[str, str], path: Path) -> None:
     """``fragments.jsonl``: one line a document, in document order (``fragments`` may be
-    the lines :func:`fragment_lines` made of them)."""
-    lines = fragments if isinstance(fragments, dict) else fragment_lines(fragments)
+    the lines :func:`fragment_lines` made of them); fragments are written as each line is
+    made, not held as text all at once."""
+    lines = fragments.values() if isinstance(fragments, dict) else \
+        (_line(f) for f in sorted(fragments, key=lambda f: f.document.id))
     with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(lines.values())
+        handle.writelines(lines)
 
 
 def line_ids(path: Path) -> Iterator[tuple[str, str]]:

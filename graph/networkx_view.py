@@ -67,13 +67,12 @@ def graphml_lines(graph: Graph) -> Iterator[str]:
     relations = graph.sorted_relations()
     entities = graph.sorted_entities()
     yield _GRAPHML_HEAD
-    keys = [("edge", name, kind) for name, kind in _EDGE_KEYS] if relations else []
-    keys += [("node", name, "string") for name in _NODE_KEYS] if entities else []
-    first = len(_NODE_KEYS) if entities else 0
-    numbered = {("edge", name): first + i for i, (name, _kind) in enumerate(_EDGE_KEYS)}
-    numbered |= {("node", name): i for i, name in enumerate(_NODE_KEYS)}
-    for where, name, kind in reversed(sorted(keys, key=lambda k: numbered[(k[0], k[1])])):
-        yield f'  <key id="d{numbered[(where, name)]}" for="{where}" attr.name="{name}" attr.type="{kind}" />\n'
+    # numbered in the order networkx first meets them (nodes' first), listed last first as it does
+    keys = [("node", name, "string") for name in _NODE_KEYS] if entities else []
+    edge = len(keys)  # the number of the first edge key
+    keys += [("edge", name, kind) for name, kind in _EDGE_KEYS] if relations else []
+    for number, (where, name, kind) in reversed(list(enumerate(keys))):
+        yield f'  <key id="d{number}" for="{where}" attr.name="{name}" attr.type="{kind}" />\n'
     if not entities:
         yield '  <graph edgedefault="directed" />\n</graphml>\n'
         return
@@ -86,7 +85,6 @@ def graphml_lines(graph: Graph) -> Iterator[str]:
     by_source: dict[str, dict[str, list[Relation]]] = {}
     for relation in relations:
         by_source.setdefault(relation.source, {}).setdefault(relation.target, []).append(relation)
-    edge = numbered[("edge", "type")]
     for entity in entities:
         for target, linked in by_source.get(entity.id, {}).items():
             for relation in linked:
