@@ -48,7 +48,7 @@ from .sparql_protocol import run_update
 from .uploads import UploadRefused, receive_file
 
 log = logging.getLogger("actorgraph.api")
-PROBLEM = "application/problem+json"
+PROBLEM = models.PROBLEM
 AG = "https://actorgraph.org/ns#"
 ID = "https://actorgraph.org/id/"
 

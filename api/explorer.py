@@ -341,7 +341,8 @@ def install_explorer(app: FastAPI, service: GraphService) -> None:
     @app.get("/documents/{name:path}", response_class=HTMLResponse, summary=(
         "A document with every recognised mention highlighted and the relations found in it "
         "(JSON with Accept: application/json)"),
-        responses={404: {"model": models.Problem, "description": "no such document"}})
+        responses={404: {"model": models.Problem, "description": "no such document",
+                         "content": {models.PROBLEM: {}}}})
     def document(name: str, accept: Optional[str] = Header(None)) -> Response:
         wants_json = bool(accept and "application/json" in accept and "text/html" not in accept)
         snapshot = service.snapshot
@@ -359,4 +360,4 @@ def install_explorer(app: FastAPI, service: GraphService) -> None:
 
 def _problem(status: int, detail: str) -> JSONResponse:
     body = models.Problem(title="Not found", status=status, detail=detail).model_dump()
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+    return JSONResponse(body, status_code=status, media_type=models.PROBLEM)

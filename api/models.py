@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, Field
 
+PROBLEM = "application/problem+json"  # the media type of every error answer (RFC 9457)
+
 
 class Health(BaseModel):
     status: str

@@ -398,3 +398,12 @@ def test_schemathesis_finds_no_server_errors(built):
             failures.append(f"{operation.method.upper()} {operation.path}: " + " | ".join(details))
     assert tried >= 9
     assert not failures, "\n".join(failures)
+
+
+def test_a_document_name_the_route_cannot_match_is_a_documented_404(client):
+    """A name with a line break matches no route: the 404 is application/problem+json, which
+    the OpenAPI description lists for /documents/{name} (schemathesis found it undocumented)."""
+    response = client.get("/documents/%0A%F3%9B%8A%BE")
+    assert response.status_code == 404
+    documented = client.get("/openapi.json").json()["paths"]["/documents/{name}"]["get"]["responses"]["404"]
+    assert response.headers["content-type"].split(";")[0] in documented["content"]
